@@ -1,0 +1,117 @@
+//! The EOEX host server: configuration, the HTTP API (auth, users, tenant), and the
+//! process around them (startup, graceful shutdown). `main.rs` is a thin CLI over this
+//! library so that tests run the very same server on an ephemeral port.
+
+mod auth;
+pub mod config;
+mod error;
+mod extract;
+mod routes;
+mod state;
+mod validate;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
+use eoex_store::Db;
+use tokio::net::TcpListener;
+
+pub use config::Config;
+pub use routes::openapi;
+
+use crate::auth::tokens::TokenKeys;
+use crate::state::AppState;
+
+/// A server that is bound and migrated, ready to serve.
+pub struct Server {
+    listener: TcpListener,
+    router: axum::Router,
+    db: Db,
+    config: Arc<Config>,
+}
+
+impl Server {
+    /// Connects to the database, applies migrations and binds `config.bind`.
+    pub async fn bind(config: Config) -> anyhow::Result<Server> {
+        let db = Db::connect(&config.database_url).await.with_context(|| {
+            format!("connecting to {}", config::redact_url(&config.database_url))
+        })?;
+        db.migrate().await.context("applying database migrations")?;
+        let config = Arc::new(config);
+        let state = AppState {
+            db: db.clone(),
+            tokens: Arc::new(TokenKeys::new(&config.jwt_secret, config.access_token_ttl)),
+            config: config.clone(),
+        };
+        let router = routes::app(state)?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("binding {}", config.bind))?;
+        Ok(Server {
+            listener,
+            router,
+            db,
+            config,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting and lets in-flight
+    /// requests finish (up to the configured grace period).
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let addr = self.local_addr()?;
+        tracing::info!(%addr, database = self.db.kind().as_str(), "EOEX listening on http://{addr}");
+        let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+        let serve = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stopping_tx.send(());
+        });
+        let mut serve = std::pin::pin!(serve.into_future());
+        tokio::select! {
+            result = &mut serve => result?,
+            () = async {
+                let _ = stopping_rx.await;
+                tokio::time::sleep(self.config.shutdown_grace).await;
+            } => tracing::warn!("grace period over; dropping the requests still running"),
+        }
+        self.db.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,148 @@
+//! The HTTP surface: every route, the OpenAPI document built from them, and the
+//! middleware stack (request ids, tracing, panics, CORS, body limit).
+
+mod auth;
+mod service;
+mod tenant;
+mod users;
+pub mod views;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, Method, Request, Response, header};
+use serde::{Deserialize, Deserializer};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::error;
+use crate::state::AppState;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "EOEX API", description = "Multi-tenant business platform. Authenticate with `Authorization: Bearer <access_token>` from sign-up or login."),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Sign-up, login and sessions"),
+        (name = "users", description = "Users of the caller's tenant"),
+        (name = "tenant", description = "The caller's tenant and its audit log"),
+        (name = "service", description = "Health and self-description"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The OpenAPI document of every endpoint.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(service::router())
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(tenant::router())
+}
+
+/// The whole application: routes, docs and middleware, ready to serve.
+pub fn app(state: AppState) -> Result<Router, ApiConfigError> {
+    let cors = cors_layer(&state.config.cors_origins)?;
+    let body_limit = state.config.body_limit_bytes;
+    let (router, openapi) = api_router().split_for_parts();
+    let router = router
+        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state);
+
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<_>| {
+                    let request_id = request.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
+                    tracing::info_span!("request", request_id, method = %request.method(), path = %request.uri().path())
+                })
+                .on_request(())
+                .on_response(|response: &Response<_>, latency: Duration, _span: &Span| {
+                    tracing::info!(status = response.status().as_u16(), latency_ms = latency.as_secs_f64() * 1e3, "served");
+                }),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .option_layer(cors)
+        .layer(DefaultBodyLimit::max(body_limit));
+    Ok(router.layer(middleware))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid CORS origin {0:?}: expected e.g. https://app.example.com or *")]
+pub struct ApiConfigError(String);
+
+/// No layer at all (same-origin only) unless origins are configured; `*` allows any.
+fn cors_layer(origins: &[String]) -> Result<Option<CorsLayer>, ApiConfigError> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        let list = origins
+            .iter()
+            .map(|o| {
+                HeaderValue::from_str(o.trim_end_matches('/'))
+                    .map_err(|_| ApiConfigError(o.clone()))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        AllowOrigin::list(list)
+    };
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .expose_headers([REQUEST_ID])
+            .max_age(Duration::from_secs(3600)),
+    ))
+}
+
+/// For PATCH bodies: absent → `None`, `null` → `Some(None)`, a value → `Some(Some(v))`.
+pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
