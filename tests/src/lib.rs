@@ -29,7 +29,10 @@ pub enum Backend {
 impl Backend {
     /// PostgreSQL when `EOEX_TEST_POSTGRES_URL` is set.
     pub fn postgres() -> Option<Backend> {
-        std::env::var("EOEX_TEST_POSTGRES_URL").ok().filter(|u| !u.is_empty()).map(|admin_url| Backend::Postgres { admin_url })
+        std::env::var("EOEX_TEST_POSTGRES_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .map(|admin_url| Backend::Postgres { admin_url })
     }
 }
 
@@ -79,16 +82,24 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let (database_url, postgres) = match &backend {
-            Backend::Sqlite => (format!("sqlite://{}", data_dir.path().join("eoex.db").display()), None),
+            Backend::Sqlite => (
+                format!("sqlite://{}", data_dir.path().join("eoex.db").display()),
+                None,
+            ),
             Backend::Postgres { admin_url } => {
                 let name = format!("eoex_t_{}", uuid::Uuid::new_v4().simple());
-                let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect to EOEX_TEST_POSTGRES_URL");
+                let mut admin = sqlx::PgConnection::connect(admin_url)
+                    .await
+                    .expect("connect to EOEX_TEST_POSTGRES_URL");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
                     .execute(&mut admin)
                     .await
                     .expect("create test database");
                 admin.close().await.ok();
-                (with_database(admin_url, &name), Some((admin_url.clone(), name)))
+                (
+                    with_database(admin_url, &name),
+                    Some((admin_url.clone(), name)),
+                )
             }
         };
         let mut args = ServeArgs {
@@ -127,7 +138,13 @@ impl TestApp {
     }
 
     /// Sends a request; `token` becomes a bearer token, `body` a JSON body.
-    pub async fn request(&self, method: Method, path: &str, token: Option<&str>, body: Option<Value>) -> Response {
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Response {
         let mut request = self.client.request(method, self.url(path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -143,11 +160,13 @@ impl TestApp {
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::POST, path, Some(token), Some(body)).await
+        self.request(Method::POST, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn patch(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::PATCH, path, Some(token), Some(body)).await
+        self.request(Method::PATCH, path, Some(token), Some(body))
+            .await
     }
 
     pub async fn delete(&self, path: &str, token: &str) -> Response {
@@ -175,7 +194,12 @@ impl TestApp {
     /// Logs in; panics unless it succeeds.
     pub async fn login(&self, email: &str, password: &str) -> Session {
         let response = self
-            .request(Method::POST, "/api/v1/auth/login", None, Some(json!({"email": email, "password": password})))
+            .request(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"email": email, "password": password})),
+            )
             .await;
         response.assert_status(StatusCode::OK);
         Session::from_tokens(&response.body, email.to_owned())
@@ -183,15 +207,21 @@ impl TestApp {
 
     /// Creates a user with `role` in the session's tenant and logs them in.
     pub async fn add_user(&self, admin: &Session, email: &str, role: &str) -> Session {
-        self.post("/api/v1/users", &admin.token, json!({"email": email, "password": PASSWORD, "role": role}))
-            .await
-            .assert_status(StatusCode::CREATED);
+        self.post(
+            "/api/v1/users",
+            &admin.token,
+            json!({"email": email, "password": PASSWORD, "role": role}),
+        )
+        .await
+        .assert_status(StatusCode::CREATED);
         self.login(email, PASSWORD).await
     }
 }
 
 fn with_database(url: &str, name: &str) -> String {
-    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = url
+        .split_once('?')
+        .map_or((url, None), |(b, q)| (b, Some(q)));
     let after_scheme = base.find("://").map_or(0, |i| i + 3);
     let base = match base[after_scheme..].find('/') {
         Some(slash) => &base[..after_scheme + slash],
@@ -214,13 +244,18 @@ impl Drop for TestApp {
         if let Some((admin_url, name)) = self.postgres.take() {
             // Drop runs inside the test's runtime: do the async cleanup on a thread of its own.
             let _ = std::thread::spawn(move || {
-                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .ok()?;
                 runtime.block_on(async {
                     let mut admin = sqlx::PgConnection::connect(&admin_url).await.ok()?;
-                    sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                        .execute(&mut admin)
-                        .await
-                        .ok()
+                    sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut admin)
+                    .await
+                    .ok()
                 })
             })
             .join();
@@ -240,7 +275,12 @@ pub struct Session {
 
 impl Session {
     fn from_tokens(body: &Value, email: String) -> Session {
-        let field = |k: &str| body[k].as_str().unwrap_or_else(|| panic!("no {k} in {body}")).to_owned();
+        let field = |k: &str| {
+            body[k]
+                .as_str()
+                .unwrap_or_else(|| panic!("no {k} in {body}"))
+                .to_owned()
+        };
         Session {
             token: field("access_token"),
             refresh_token: field("refresh_token"),
@@ -265,13 +305,26 @@ impl Response {
         let status = response.status();
         let headers = response.headers().clone();
         let text = response.text().await.expect("response body");
-        let body = if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
-        Response { status, headers, body, text }
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::Null)
+        };
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     #[track_caller]
     pub fn assert_status(&self, status: StatusCode) -> &Self {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 
@@ -279,8 +332,18 @@ impl Response {
     #[track_caller]
     pub fn assert_error(&self, status: StatusCode, code: &str) -> &Self {
         self.assert_status(status);
-        assert_eq!(self.body["error"]["code"], code, "unexpected error code; body: {}", self.text);
-        assert!(self.body["error"]["message"].as_str().is_some_and(|m| !m.is_empty()), "no message: {}", self.text);
+        assert_eq!(
+            self.body["error"]["code"], code,
+            "unexpected error code; body: {}",
+            self.text
+        );
+        assert!(
+            self.body["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "no message: {}",
+            self.text
+        );
         self
     }
 
@@ -293,8 +356,17 @@ impl Response {
 mod tests {
     #[test]
     fn replaces_the_database_of_a_url() {
-        assert_eq!(super::with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h:5432", "x"), "postgres://u@h:5432/x");
-        assert_eq!(super::with_database("postgres://u@h/db?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            super::with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h:5432", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            super::with_database("postgres://u@h/db?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

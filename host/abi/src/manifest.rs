@@ -1,8 +1,5 @@
-//! The manifest a plugin exports (`eoex:plugin/guest.manifest` in `wit/plugin.wit`),
-//! as plain Rust data shared by the runtime (which reads it from the component), the
-//! store (which creates tables from its entities), the registry (which indexes it) and
-//! the server (which routes by it). [`Manifest::validate`] is the one place its rules
-//! live.
+//! The manifest a plugin exports (`eoex:plugin/guest.manifest` in `wit/plugin.wit`).
+//! [`Manifest::validate`] is the one place its rules live.
 
 use std::collections::HashSet;
 
@@ -11,8 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The host API version this build implements (`eoex:host@1.0.0`).
 pub const HOST_API_VERSION: semver::Version = semver::Version::new(1, 0, 0);
 
-/// Columns every entity table has, maintained by the host.
-pub const SYSTEM_FIELDS: &[&str] = &["id", "tenant_id", "created_at", "updated_at"];
+/// Columns every entity table has besides its id field, maintained by the host.
+pub const SYSTEM_FIELDS: &[&str] = &["tenant_id", "created_at", "updated_at"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -65,6 +62,8 @@ pub struct IndexDef {
 pub struct EntityDef {
     pub name: String,
     pub label: String,
+    /// The name of the primary-key field (a UUID the host assigns), e.g. `contact_id`.
+    pub id_field: String,
     pub fields: Vec<FieldDef>,
     pub indexes: Vec<IndexDef>,
     pub exposed: bool,
@@ -120,18 +119,21 @@ pub fn is_identifier(s: &str, max: usize) -> bool {
     !s.is_empty()
         && s.len() <= max
         && s.starts_with(|c: char| c.is_ascii_lowercase())
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 
 impl Manifest {
     pub fn version(&self) -> Result<semver::Version, ManifestError> {
-        semver::Version::parse(&self.version).map_err(|e| invalid(format!("version {:?}: {e}", self.version)))
+        semver::Version::parse(&self.version)
+            .map_err(|e| invalid(format!("version {:?}: {e}", self.version)))
     }
 
     pub fn host_api_requirement(&self) -> Result<semver::VersionReq, ManifestError> {
-        semver::VersionReq::parse(&self.host_api).map_err(|e| invalid(format!("host_api {:?}: {e}", self.host_api)))
+        semver::VersionReq::parse(&self.host_api)
+            .map_err(|e| invalid(format!("host_api {:?}: {e}", self.host_api)))
     }
 
     /// Whether this host can run the plugin.
@@ -152,7 +154,10 @@ impl Manifest {
     /// whose manifest fails this.
     pub fn validate(&self) -> Result<(), ManifestError> {
         if !is_identifier(&self.name, 32) {
-            return Err(invalid(format!("name {:?}: lower-case letters, digits and _, starting with a letter", self.name)));
+            return Err(invalid(format!(
+                "name {:?}: lower-case letters, digits and _, starting with a letter",
+                self.name
+            )));
         }
         self.version()?;
         self.host_api_requirement()?;
@@ -162,16 +167,28 @@ impl Manifest {
             // Table names are `<module>_<entity>`: keep them within PostgreSQL's 63 bytes
             // with room for index-name suffixes.
             if !is_identifier(&entity.name, 30) {
-                return Err(invalid(format!("{at}: name must be a lower-case identifier of at most 30 characters")));
+                return Err(invalid(format!(
+                    "{at}: name must be a lower-case identifier of at most 30 characters"
+                )));
             }
             if !entity_names.insert(entity.name.as_str()) {
                 return Err(invalid(format!("{at}: declared twice")));
             }
-            let mut field_names = HashSet::new();
+            if !is_identifier(&entity.id_field, 50)
+                || SYSTEM_FIELDS.contains(&entity.id_field.as_str())
+            {
+                return Err(invalid(format!(
+                    "{at}: id_field {:?} must be a lower-case identifier",
+                    entity.id_field
+                )));
+            }
+            let mut field_names = HashSet::from([entity.id_field.as_str()]);
             for field in &entity.fields {
                 let at = format!("{at}, field {:?}", field.name);
                 if !is_identifier(&field.name, 50) {
-                    return Err(invalid(format!("{at}: name must be a lower-case identifier")));
+                    return Err(invalid(format!(
+                        "{at}: name must be a lower-case identifier"
+                    )));
                 }
                 if SYSTEM_FIELDS.contains(&field.name.as_str()) {
                     return Err(invalid(format!("{at}: reserved, maintained by the host")));
@@ -180,7 +197,9 @@ impl Manifest {
                     return Err(invalid(format!("{at}: declared twice")));
                 }
                 if !field.choices.is_empty() && field.kind != FieldKind::Text {
-                    return Err(invalid(format!("{at}: choices are only allowed on text fields")));
+                    return Err(invalid(format!(
+                        "{at}: choices are only allowed on text fields"
+                    )));
                 }
                 if let Some(default) = &field.default_value {
                     serde_json::from_str::<serde_json::Value>(default)
@@ -191,11 +210,9 @@ impl Manifest {
                 if index.fields.is_empty() {
                     return Err(invalid(format!("{at}: an index needs at least one field")));
                 }
-                if let Some(unknown) = index
-                    .fields
-                    .iter()
-                    .find(|f| !field_names.contains(f.as_str()) && !SYSTEM_FIELDS.contains(&f.as_str()))
-                {
+                if let Some(unknown) = index.fields.iter().find(|f| {
+                    !field_names.contains(f.as_str()) && !SYSTEM_FIELDS.contains(&f.as_str())
+                }) {
                     return Err(invalid(format!("{at}: index on unknown field {unknown:?}")));
                 }
             }
@@ -203,18 +220,30 @@ impl Manifest {
         let mut routes = HashSet::new();
         for route in &self.routes {
             if !METHODS.contains(&route.method.as_str()) {
-                return Err(invalid(format!("route {} {}: method must be one of {METHODS:?}", route.method, route.path)));
+                return Err(invalid(format!(
+                    "route {} {}: method must be one of {METHODS:?}",
+                    route.method, route.path
+                )));
             }
             if !route.path.starts_with('/') {
-                return Err(invalid(format!("route {} {}: path must start with /", route.method, route.path)));
+                return Err(invalid(format!(
+                    "route {} {}: path must start with /",
+                    route.method, route.path
+                )));
             }
             if !routes.insert((route.method.as_str(), route.path.as_str())) {
-                return Err(invalid(format!("route {} {}: declared twice", route.method, route.path)));
+                return Err(invalid(format!(
+                    "route {} {}: declared twice",
+                    route.method, route.path
+                )));
             }
         }
         for permission in &self.permissions {
             match permission.entity.split_once('.') {
-                Some((module, entity)) if is_identifier(module, 32) && is_identifier(entity, 30) && module != self.name => {}
+                Some((module, entity))
+                    if is_identifier(module, 32)
+                        && is_identifier(entity, 30)
+                        && module != self.name => {}
                 _ => {
                     return Err(invalid(format!(
                         "permission on {:?}: must name another module's entity as module.entity",
@@ -230,7 +259,10 @@ impl Manifest {
             }
             for feature in &component.features {
                 if feature.key.is_empty() || !feature_keys.insert(feature.key.as_str()) {
-                    return Err(invalid(format!("feature key {:?}: empty or declared twice", feature.key)));
+                    return Err(invalid(format!(
+                        "feature key {:?}: empty or declared twice",
+                        feature.key
+                    )));
                 }
             }
         }
@@ -257,6 +289,7 @@ mod tests {
             entities: vec![EntityDef {
                 name: "contacts".into(),
                 label: "Contacts".into(),
+                id_field: "contact_id".into(),
                 fields: vec![FieldDef {
                     name: "email".into(),
                     kind: FieldKind::Text,
@@ -268,11 +301,21 @@ mod tests {
                     choices: vec![],
                     max_length: Some(255),
                 }],
-                indexes: vec![IndexDef { fields: vec!["email".into(), "created_at".into()], unique: false }],
+                indexes: vec![IndexDef {
+                    fields: vec!["email".into(), "created_at".into()],
+                    unique: false,
+                }],
                 exposed: true,
             }],
-            routes: vec![RouteDef { method: "GET".into(), path: "/contacts".into(), summary: "List".into() }],
-            permissions: vec![Permission { entity: "erp.orders".into(), access: Access::Read }],
+            routes: vec![RouteDef {
+                method: "GET".into(),
+                path: "/contacts".into(),
+                summary: "List".into(),
+            }],
+            permissions: vec![Permission {
+                entity: "erp.orders".into(),
+                access: Access::Read,
+            }],
             components: vec![],
             subscriptions: vec!["erp.order.completed".into()],
         }
@@ -290,12 +333,28 @@ mod tests {
             (|m| m.name = "Bad-Name".into(), "name"),
             (|m| m.version = "1.x".into(), "version"),
             (|m| m.host_api = "??".into(), "host_api"),
-            (|m| m.entities[0].fields[0].name = "tenant_id".into(), "reserved"),
+            (
+                |m| m.entities[0].fields[0].name = "tenant_id".into(),
+                "reserved",
+            ),
+            (
+                |m| m.entities[0].fields[0].name = "contact_id".into(),
+                "declared twice",
+            ),
             (|m| m.entities.push(m.entities[0].clone()), "declared twice"),
-            (|m| m.entities[0].indexes[0].fields.push("nope".into()), "unknown field"),
+            (
+                |m| m.entities[0].indexes[0].fields.push("nope".into()),
+                "unknown field",
+            ),
             (|m| m.routes[0].method = "TRACE".into(), "method"),
-            (|m| m.permissions[0].entity = "crm.contacts".into(), "another module"),
-            (|m| m.entities[0].fields[0].default_value = Some("{".into()), "not JSON"),
+            (
+                |m| m.permissions[0].entity = "crm.contacts".into(),
+                "another module",
+            ),
+            (
+                |m| m.entities[0].fields[0].default_value = Some("{".into()),
+                "not JSON",
+            ),
         ];
         for (break_it, expected) in cases {
             let mut m = manifest();
