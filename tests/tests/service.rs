@@ -1,0 +1,96 @@
+//! Health, self-description, OpenAPI, docs and the error format of the framework's
+//! own answers (unknown route, wrong method).
+
+use eoex_tests::{Backend, TestApp, backend_tests};
+use reqwest::StatusCode;
+use reqwest::Method;
+
+backend_tests!(health_reports_the_database, every_response_has_a_request_id, describes_itself_and_documents_every_endpoint, unknown_routes_and_methods_answer_json);
+
+async fn health_reports_the_database(backend: Backend) {
+    let app = TestApp::spawn(backend.clone()).await;
+    let health = app.request(Method::GET, "/health", None, None).await;
+    health.assert_status(StatusCode::OK);
+    assert_eq!(health.body["status"], "healthy");
+    assert_eq!(health.body["database"], "connected");
+    let kind = if matches!(backend, Backend::Sqlite) { "sqlite" } else { "postgresql" };
+    assert_eq!(health.body["database_kind"], kind);
+}
+
+async fn every_response_has_a_request_id(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut seen = std::collections::HashSet::new();
+    for path in ["/health", "/api/v1", "/nope", "/api/v1/users"] {
+        let response = app.request(Method::GET, path, None, None).await;
+        let id = response.header("x-request-id").unwrap_or_else(|| panic!("no x-request-id on {path}")).to_owned();
+        assert!(uuid::Uuid::parse_str(&id).is_ok(), "{id}");
+        assert!(seen.insert(id), "request ids are unique");
+    }
+    // A client-supplied id is kept, so a caller can correlate its own logs.
+    let response = app.client.get(app.url("/health")).header("x-request-id", "client-chosen-42").send().await.unwrap();
+    assert_eq!(response.headers()["x-request-id"], "client-chosen-42");
+}
+
+async fn describes_itself_and_documents_every_endpoint(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let root = app.request(Method::GET, "/api/v1", None, None).await;
+    root.assert_status(StatusCode::OK);
+    assert_eq!(root.body["name"], "EOEX");
+    assert_eq!(root.body["openapi"], "/openapi.json");
+
+    let spec = app.request(Method::GET, "/openapi.json", None, None).await;
+    spec.assert_status(StatusCode::OK);
+    assert!(spec.body["openapi"].as_str().unwrap().starts_with("3."));
+    let paths = spec.body["paths"].as_object().unwrap();
+    for (path, method) in [
+        ("/health", "get"),
+        ("/api/v1", "get"),
+        ("/api/v1/auth/signup", "post"),
+        ("/api/v1/auth/login", "post"),
+        ("/api/v1/auth/refresh", "post"),
+        ("/api/v1/auth/logout", "post"),
+        ("/api/v1/auth/me", "get"),
+        ("/api/v1/users", "get"),
+        ("/api/v1/users", "post"),
+        ("/api/v1/users/{user_id}", "get"),
+        ("/api/v1/users/{user_id}", "patch"),
+        ("/api/v1/users/{user_id}", "delete"),
+        ("/api/v1/tenant", "get"),
+        ("/api/v1/tenant", "patch"),
+        ("/api/v1/audit-logs", "get"),
+    ] {
+        assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "{method} {path} is not documented");
+    }
+    assert!(spec.body["components"]["securitySchemes"]["bearer"].is_object());
+
+    let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
+    assert_eq!(docs.status(), StatusCode::OK);
+    assert!(docs.text().await.unwrap().to_lowercase().contains("swagger"));
+}
+
+async fn unknown_routes_and_methods_answer_json(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.request(Method::GET, "/api/v1/nothing-here", None, None).await.assert_error(StatusCode::NOT_FOUND, "not_found");
+    app.request(Method::DELETE, "/health", None, None).await.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+    app.request(Method::PUT, "/api/v1/auth/login", None, None).await.assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_is_503_when_the_database_is_unreachable() {
+    let Some(backend) = Backend::postgres() else {
+        return eprintln!("EOEX_TEST_POSTGRES_URL is not set: PostgreSQL not tested");
+    };
+    let app = TestApp::spawn(backend).await;
+    app.request(Method::GET, "/health", None, None).await.assert_status(StatusCode::OK);
+    app.drop_postgres_database().await;
+    let health = app.request(Method::GET, "/health", None, None).await;
+    health.assert_status(StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(health.body["status"], "unhealthy");
+    assert_eq!(health.body["database"], "disconnected");
+    // Requests that need the database fail cleanly, in the API's format.
+    let login = app
+        .request(Method::POST, "/api/v1/auth/login", None, Some(serde_json::json!({"email": "a@b.example", "password": "whatever123"})))
+        .await;
+    login.assert_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    assert!(!login.text.contains("database"), "internals leaked: {}", login.text);
+}
