@@ -136,11 +136,15 @@ impl TestApp {
     /// Drops this test's PostgreSQL database from under the running server.
     pub async fn drop_postgres_database(&self) {
         let (admin_url, name) = self.postgres.as_ref().expect("a PostgreSQL test app");
-        let mut admin = sqlx::PgConnection::connect(admin_url).await.expect("connect");
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-            .execute(&mut admin)
+        let mut admin = sqlx::PgConnection::connect(admin_url)
             .await
-            .expect("drop database");
+            .expect("connect");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE {name} WITH (FORCE)"
+        )))
+        .execute(&mut admin)
+        .await
+        .expect("drop database");
     }
 
     pub fn url(&self, path: &str) -> String {

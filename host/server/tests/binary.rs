@@ -35,9 +35,18 @@ impl Running {
                 }
             }
         });
-        let mut running = Running { child, lines, log: Vec::new() };
+        let mut running = Running {
+            child,
+            lines,
+            log: Vec::new(),
+        };
         let line = running.wait_for("listening on http://");
-        let addr = line.rsplit("http://").next().unwrap().trim().to_owned();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap()
+            .to_owned();
         (running, addr)
     }
 
@@ -51,7 +60,10 @@ impl Running {
                 }
             }
         }
-        panic!("no log line with {needle:?}; log so far:\n{}", self.log.join("\n"));
+        panic!(
+            "no log line with {needle:?}; log so far:\n{}",
+            self.log.join("\n")
+        );
     }
 
     fn drain(&mut self) {
@@ -81,7 +93,14 @@ async fn serves_with_no_configuration_logs_request_ids_and_shuts_down_gracefully
     let client = reqwest::Client::new();
 
     // The embedded default: SQLite and a generated secret under ./data.
-    let health: serde_json::Value = client.get(format!("http://{addr}/health")).send().await.unwrap().json().await.unwrap();
+    let health: serde_json::Value = client
+        .get(format!("http://{addr}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(health["database_kind"], "sqlite");
     assert!(dir.path().join("data/eoex.db").exists());
     let secret = dir.path().join("data/jwt-secret");
@@ -89,12 +108,22 @@ async fn serves_with_no_configuration_logs_request_ids_and_shuts_down_gracefully
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 
     // The request id of a response appears in that request's log lines.
-    let response = client.get(format!("http://{addr}/api/v1")).send().await.unwrap();
-    let request_id = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let response = client
+        .get(format!("http://{addr}/api/v1"))
+        .send()
+        .await
+        .unwrap();
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
     server.wait_for(&request_id);
 
     // SIGTERM while sign-ups (argon2 hashing: tens of ms each) are in flight: every one
@@ -103,25 +132,56 @@ async fn serves_with_no_configuration_logs_request_ids_and_shuts_down_gracefully
         .map(|i| {
             let client = client.clone();
             let url = format!("http://{addr}/api/v1/auth/signup");
-            tokio::spawn(async move { client.post(url).json(&signup(i)).send().await.map(|r| r.status()) })
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .json(&signup(i))
+                    .send()
+                    .await
+                    .map(|r| r.status())
+            })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(30)).await;
-    let killed = Command::new("kill").args(["-TERM", &server.child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     for request in in_flight {
-        assert_eq!(request.await.unwrap().expect("in-flight request answered").as_u16(), 201);
+        assert_eq!(
+            request
+                .await
+                .unwrap()
+                .expect("in-flight request answered")
+                .as_u16(),
+            201
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "still running 30 s after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "still running 30 s after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "exit status {status}");
     server.drain();
-    assert!(server.log.iter().any(|l| l.contains("shutting down")), "{}", server.log.join("\n"));
-    assert!(client.get(format!("http://{addr}/health")).send().await.is_err(), "no longer listening");
+    assert!(
+        server.log.iter().any(|l| l.contains("shutting down")),
+        "{}",
+        server.log.join("\n")
+    );
+    assert!(
+        client
+            .get(format!("http://{addr}/health"))
+            .send()
+            .await
+            .is_err(),
+        "no longer listening"
+    );
 }
