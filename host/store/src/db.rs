@@ -10,11 +10,21 @@ use crate::{Result, StoreError};
 
 /// The database the host runs on. SQL shared by both backends is written once with
 /// `$n` placeholders (which sqlx's SQLite driver also accepts) and run through
-/// [`with_db!`](crate::with_db), which expands the body for each concrete pool type.
+/// `with_db!`, which expands the body for each concrete pool type.
 #[derive(Clone, Debug)]
-pub enum Db {
+pub struct Db {
+    pub(crate) pools: Pools,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pools {
     Sqlite(SqlitePool),
-    Postgres(PgPool),
+    /// `app` works as the unprivileged `eoex_app` role (row-level security applies to
+    /// it); `owner`, the connecting role, runs migrations and plugin-table DDL.
+    Postgres {
+        app: PgPool,
+        owner: PgPool,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -32,14 +42,12 @@ impl DbKind {
     }
 }
 
-/// Runs `$body` with `$pool` bound to the concrete pool of a [`Db`].
-#[macro_export]
-#[doc(hidden)]
+/// Runs `$body` with `$pool` bound to the concrete (serving) pool of a [`Db`].
 macro_rules! with_db {
     ($db:expr, |$pool:ident| $body:expr) => {
-        match $db {
-            $crate::Db::Sqlite($pool) => $body,
-            $crate::Db::Postgres($pool) => $body,
+        match &$db.pools {
+            $crate::db::Pools::Sqlite($pool) => $body,
+            $crate::db::Pools::Postgres { app: $pool, .. } => $body,
         }
     };
 }
@@ -54,12 +62,26 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)?;
-            let pool = PgPoolOptions::new()
+            let owner = PgPoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(options.clone())
+                .await?;
+            // Lazy: the role exists only once the migrations have run.
+            let app = PgPoolOptions::new()
                 .max_connections(20)
                 .acquire_timeout(Duration::from_secs(5))
-                .connect_with(options)
-                .await?;
-            Ok(Db::Postgres(pool))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        sqlx::Executor::execute(&mut *conn, "SET ROLE eoex_app")
+                            .await
+                            .map(|_| ())
+                    })
+                })
+                .connect_lazy_with(options);
+            Ok(Db {
+                pools: Pools::Postgres { app, owner },
+            })
         } else if url.starts_with("sqlite:") {
             let options = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
@@ -74,7 +96,9 @@ impl Db {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(options)
                 .await?;
-            Ok(Db::Sqlite(pool))
+            Ok(Db {
+                pools: Pools::Sqlite(pool),
+            })
         } else {
             Err(StoreError::UnsupportedUrl(url.to_owned()))
         }
@@ -86,17 +110,17 @@ impl Db {
     }
 
     pub fn kind(&self) -> DbKind {
-        match self {
-            Db::Sqlite(_) => DbKind::Sqlite,
-            Db::Postgres(_) => DbKind::Postgres,
+        match &self.pools {
+            Pools::Sqlite(_) => DbKind::Sqlite,
+            Pools::Postgres { .. } => DbKind::Postgres,
         }
     }
 
     /// Applies the pending migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
-            Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+        match &self.pools {
+            Pools::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+            Pools::Postgres { owner, .. } => POSTGRES_MIGRATIONS.run(owner).await?,
         }
         Ok(())
     }
@@ -110,6 +134,12 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        with_db!(self, |pool| pool.close().await)
+        match &self.pools {
+            Pools::Sqlite(pool) => pool.close().await,
+            Pools::Postgres { app, owner } => {
+                app.close().await;
+                owner.close().await;
+            }
+        }
     }
 }
