@@ -9,6 +9,7 @@
 
 pub mod audit;
 mod db;
+pub mod entities;
 pub mod rate_limit;
 pub mod sessions;
 pub mod tenants;
@@ -30,6 +31,9 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A plugin's entity definitions cannot be applied to the existing tables.
+    #[error("{0}")]
+    Schema(String),
     #[error("unsupported database URL {0:?}: expected sqlite:… or postgres://…")]
     UnsupportedUrl(String),
 }
