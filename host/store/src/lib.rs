@@ -8,8 +8,10 @@
 //! half-written.
 
 pub mod audit;
+pub mod catalog;
 mod db;
 pub mod entities;
+pub mod events;
 pub mod rate_limit;
 pub mod sessions;
 pub mod tenants;

@@ -710,6 +710,21 @@ impl PluginTx {
     }
 }
 
+impl PluginTx {
+    /// Records the tenant's module state in this transaction, so that a lifecycle hook
+    /// and the version change it belongs to commit or roll back together.
+    pub async fn set_tenant_module(
+        &mut self,
+        setting: &crate::catalog::ModuleSetting,
+    ) -> crate::Result<()> {
+        let (kind, tenant, origin) = (self.db, self.tenant_id, self.origin.clone());
+        with_tx!(self, |conn| crate::catalog::write_tenant_module!(
+            conn, kind, tenant, setting, &origin
+        ))?;
+        Ok(())
+    }
+}
+
 fn append(target: &mut Sql, part: Sql) {
     // Placeholders are numbered from 1 within `part`: shift them past `target`'s.
     let shift = target.binds.len();
