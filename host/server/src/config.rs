@@ -73,6 +73,22 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM/Ctrl-C [default: 30].
     #[arg(long, env = "EOEX_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Directory of plugin components (`*.wasm`) loaded at start [default: DATA_DIR/plugins].
+    #[arg(long, env = "EOEX_PLUGINS_DIR")]
+    pub plugins_dir: Option<PathBuf>,
+    /// Wall-clock limit of one plugin call in milliseconds [default: 5000].
+    #[arg(long, env = "EOEX_PLUGIN_TIMEOUT_MS")]
+    pub plugin_timeout_ms: Option<u64>,
+    /// Linear memory one plugin instance may use, in MiB [default: 64].
+    #[arg(long, env = "EOEX_PLUGIN_MEMORY_MIB")]
+    pub plugin_memory_mib: Option<usize>,
+    /// Modules whose instances are reused across requests of one tenant, comma-separated
+    /// [default: none, a fresh instance per request].
+    #[arg(long, env = "EOEX_PLUGIN_REUSE", value_delimiter = ',')]
+    pub plugin_reuse: Option<Vec<String>>,
+    /// Requests one reused instance serves before it is replaced [default: 1000].
+    #[arg(long, env = "EOEX_PLUGIN_REUSE_MAX_REQUESTS")]
+    pub plugin_reuse_max_requests: Option<u32>,
 }
 
 impl ServeArgs {
@@ -100,6 +116,11 @@ impl ServeArgs {
                 .or(fallback.login_max_failures_per_address),
             login_window_secs: self.login_window_secs.or(fallback.login_window_secs),
             shutdown_grace_secs: self.shutdown_grace_secs.or(fallback.shutdown_grace_secs),
+            plugins_dir: self.plugins_dir.or(fallback.plugins_dir),
+            plugin_timeout_ms: self.plugin_timeout_ms.or(fallback.plugin_timeout_ms),
+            plugin_memory_mib: self.plugin_memory_mib.or(fallback.plugin_memory_mib),
+            plugin_reuse: self.plugin_reuse.or(fallback.plugin_reuse),
+            plugin_reuse_max_requests: self.plugin_reuse_max_requests.or(fallback.plugin_reuse_max_requests),
         }
     }
 }
@@ -117,6 +138,17 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub login: LoginLimits,
     pub shutdown_grace: Duration,
+    pub plugins: PluginLimits,
+}
+
+#[derive(Clone, Debug)]
+pub struct PluginLimits {
+    pub dir: PathBuf,
+    pub timeout: Duration,
+    pub memory_bytes: usize,
+    /// Modules run with instance reuse, and how many requests one instance serves.
+    pub reuse: Vec<String>,
+    pub reuse_max_requests: u32,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -138,6 +170,7 @@ impl std::fmt::Debug for Config {
             .field("refresh_token_ttl", &self.refresh_token_ttl)
             .field("body_limit_bytes", &self.body_limit_bytes)
             .field("login", &self.login)
+            .field("plugins", &self.plugins)
             .finish_non_exhaustive()
     }
 }
@@ -189,7 +222,6 @@ impl Config {
             bind: args
                 .bind
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
-            data_dir,
             database_url,
             jwt_secret,
             cors_origins: args.cors_origins.unwrap_or_default(),
@@ -204,6 +236,14 @@ impl Config {
                 window: Duration::from_secs(args.login_window_secs.unwrap_or(900)),
             },
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs.unwrap_or(30)),
+            plugins: PluginLimits {
+                dir: args.plugins_dir.unwrap_or_else(|| data_dir.join("plugins")),
+                timeout: Duration::from_millis(args.plugin_timeout_ms.unwrap_or(5000)),
+                memory_bytes: args.plugin_memory_mib.unwrap_or(64) << 20,
+                reuse: args.plugin_reuse.unwrap_or_default(),
+                reuse_max_requests: args.plugin_reuse_max_requests.unwrap_or(1000),
+            },
+            data_dir,
         })
     }
 }

@@ -77,6 +77,26 @@ fn deserialize_error(text: &str) -> ApiError {
     )
 }
 
+/// The raw request body, with the body limit answered as a JSON 413.
+#[derive(Debug, Clone, Default)]
+pub struct RawBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::body::Bytes::from_request(req, state).await {
+            Ok(bytes) => Ok(RawBody(bytes)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "request body is too large",
+            )),
+            Err(rejection) => Err(ApiError::bad_request("invalid_body", rejection.body_text())),
+        }
+    }
+}
+
 /// `axum::extract::Query` with [`ApiError`] rejections (422 naming the parameter).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);

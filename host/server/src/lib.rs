@@ -15,6 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use eoex_modules::{ModuleHost, ReusePolicy, RuntimeConfig};
 use eoex_store::Db;
 use tokio::net::TcpListener;
 
@@ -39,11 +40,13 @@ impl Server {
             format!("connecting to {}", config::redact_url(&config.database_url))
         })?;
         db.migrate().await.context("applying database migrations")?;
+        let modules = start_modules(&db, &config).await?;
         let config = Arc::new(config);
         let state = AppState {
             db: db.clone(),
             tokens: Arc::new(TokenKeys::new(&config.jwt_secret, config.access_token_ttl)),
             config: config.clone(),
+            modules,
         };
         let router = routes::app(state)?;
         let listener = TcpListener::bind(config.bind)
@@ -92,6 +95,26 @@ impl Server {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// The module host with the bundled modules and those in the plugins directory.
+async fn start_modules(db: &Db, config: &Config) -> anyhow::Result<Arc<ModuleHost>> {
+    let limits = &config.plugins;
+    let runtime = RuntimeConfig {
+        cache_dir: Some(config.data_dir.join("cache")),
+        memory_limit: limits.memory_bytes,
+        call_timeout: limits.timeout,
+        ..RuntimeConfig::default()
+    };
+    let policy = ReusePolicy { max_requests: limits.reuse_max_requests, ..ReusePolicy::default() };
+    let reuse = limits.reuse.iter().map(|m| (m.clone(), policy)).collect();
+    let modules = ModuleHost::new(db.clone(), runtime, reuse).context("starting the plugin runtime")?;
+    for (name, component) in eoex_plugin_artifacts::BUNDLED {
+        modules.install(component).await.with_context(|| format!("loading the bundled module {name}"))?;
+    }
+    std::fs::create_dir_all(&limits.dir).with_context(|| format!("creating {}", limits.dir.display()))?;
+    modules.install_dir(&limits.dir).await;
+    Ok(modules)
 }
 
 /// Resolves on SIGTERM or Ctrl-C.

@@ -2,6 +2,7 @@
 //! middleware stack (request ids, tracing, panics, CORS, body limit).
 
 mod auth;
+mod modules;
 mod service;
 mod tenant;
 mod users;
@@ -37,6 +38,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "auth", description = "Sign-up, login and sessions"),
         (name = "users", description = "Users of the caller's tenant"),
         (name = "tenant", description = "The caller's tenant and its audit log"),
+        (name = "modules", description = "Installed modules, and the ones the caller's tenant enabled"),
         (name = "service", description = "Health and self-description"),
     )
 )]
@@ -70,6 +72,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(users::router())
         .merge(tenant::router())
+        .merge(modules::router())
 }
 
 /// The whole application: routes, docs and middleware, ready to serve.
@@ -79,6 +82,7 @@ pub fn app(state: AppState) -> Result<Router, ApiConfigError> {
     let (router, openapi) = api_router().split_for_parts();
     let router = router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .merge(modules::dispatch_router())
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);

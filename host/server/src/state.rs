@@ -1,5 +1,6 @@
 use std::sync::Arc;
 
+use eoex_modules::ModuleHost;
 use eoex_store::Db;
 
 use crate::auth::tokens::TokenKeys;
@@ -11,4 +12,5 @@ pub struct AppState {
     pub db: Db,
     pub tokens: Arc<TokenKeys>,
     pub config: Arc<Config>,
+    pub modules: Arc<ModuleHost>,
 }
