@@ -85,13 +85,21 @@ impl TestApp {
 
     /// Starts a server with these component files in its plugins directory (besides the
     /// bundled modules), as an operator would install them.
-    pub async fn spawn_with_plugins(backend: Backend, plugins: &[&str], configure: impl FnOnce(&mut ServeArgs)) -> TestApp {
+    pub async fn spawn_with_plugins(
+        backend: Backend,
+        plugins: &[&str],
+        configure: impl FnOnce(&mut ServeArgs),
+    ) -> TestApp {
         let data_dir = tempfile::tempdir().expect("temp dir");
         let plugins_dir = data_dir.path().join("plugins");
         std::fs::create_dir_all(&plugins_dir).expect("plugins dir");
         for plugin in plugins {
             let source = std::path::Path::new(plugin);
-            std::fs::copy(source, plugins_dir.join(source.file_name().expect("a file"))).expect("copy plugin");
+            std::fs::copy(
+                source,
+                plugins_dir.join(source.file_name().expect("a file")),
+            )
+            .expect("copy plugin");
         }
         let (database_url, postgres) = match &backend {
             Backend::Sqlite => (
@@ -232,12 +240,19 @@ impl TestApp {
     }
 
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Response {
-        self.request(Method::PUT, path, Some(token), Some(body)).await
+        self.request(Method::PUT, path, Some(token), Some(body))
+            .await
     }
 
     /// Enables `module` for the session's tenant; panics unless it succeeds.
     pub async fn enable(&self, session: &Session, module: &str) -> Response {
-        let response = self.put(&format!("/api/v1/tenant/modules/{module}"), &session.token, json!({"enabled": true})).await;
+        let response = self
+            .put(
+                &format!("/api/v1/tenant/modules/{module}"),
+                &session.token,
+                json!({"enabled": true}),
+            )
+            .await;
         response.assert_status(StatusCode::OK);
         response
     }

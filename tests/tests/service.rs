@@ -97,9 +97,15 @@ async fn describes_itself_and_documents_every_endpoint(backend: Backend) {
 
 async fn unknown_routes_and_methods_answer_json(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.request(Method::GET, "/api/v1/nothing-here", None, None)
+    app.request(Method::GET, "/nothing-here", None, None)
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
+    // Below /api/v1 an unknown first segment is an unknown module, signed in or not.
+    for method in [Method::GET, Method::POST] {
+        app.request(method, "/api/v1/nothing/here", None, None)
+            .await
+            .assert_error(StatusCode::NOT_FOUND, "unknown_module");
+    }
     app.request(Method::DELETE, "/health", None, None)
         .await
         .assert_error(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");

@@ -316,7 +316,16 @@ mod tests {
                 entity: "erp.orders".into(),
                 access: Access::Read,
             }],
-            components: vec![],
+            components: vec![ComponentDef {
+                name: "contacts".into(),
+                kind: "page".into(),
+                description: "Contacts".into(),
+                features: vec![FeatureDef {
+                    key: "crm.import".into(),
+                    name: "Import".into(),
+                    description: String::new(),
+                }],
+            }],
             subscriptions: vec!["erp.order.completed".into()],
         }
     }
@@ -329,7 +338,8 @@ mod tests {
 
     #[test]
     fn refusals_name_the_part() {
-        let cases: Vec<(fn(&mut Manifest), &str)> = vec![
+        type Breakage = fn(&mut Manifest);
+        let cases: Vec<(Breakage, &str)> = vec![
             (|m| m.name = "Bad-Name".into(), "name"),
             (|m| m.version = "1.x".into(), "version"),
             (|m| m.host_api = "??".into(), "host_api"),

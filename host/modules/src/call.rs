@@ -16,7 +16,19 @@ pub(crate) enum Hook {
 }
 
 /// The tenant's features of `plugin`'s module: every declared feature not switched off.
-async fn features(host: &ModuleHost, caller: &CallerInfo, plugin: &Plugin) -> Result<Vec<String>, ModuleError> {
+async fn features(
+    host: &ModuleHost,
+    caller: &CallerInfo,
+    plugin: &Plugin,
+) -> Result<Vec<String>, ModuleError> {
+    if plugin
+        .manifest()
+        .components
+        .iter()
+        .all(|c| c.features.is_empty())
+    {
+        return Ok(Vec::new());
+    }
     let disabled = host.db.disabled_features(caller.tenant_id).await?;
     Ok(plugin
         .manifest()
@@ -47,9 +59,13 @@ async fn invoke(
     setting: Option<&ModuleSetting>,
 ) -> Result<(Option<HttpResponse>, Vec<uuid::Uuid>), ModuleError> {
     let module = plugin.manifest().name.clone();
-    let tx = host.db.begin_plugin_tx(caller.tenant_id, &module, caller.origin.clone(), writes).await?;
+    let tx = host
+        .db
+        .begin_plugin_tx(caller.tenant_id, &module, caller.origin.clone(), writes)
+        .await?;
     let features = features(host, caller, plugin).await?;
-    let (services, returned) = CallServices::new(host.clone(), plugin.clone(), caller.clone(), features, tx);
+    let (services, returned) =
+        CallServices::new(host.clone(), plugin.clone(), caller.clone(), features, tx);
     let services: Box<dyn eoex_abi::HostServices> = Box::new(services);
     let (services, result) = match invocation {
         Invocation::Http(request) => {
@@ -90,7 +106,11 @@ async fn invoke(
             tx.rollback().await?;
             tracing::warn!(%module, tenant = %caller.tenant_id, %error, "plugin call failed");
             let details = serde_json::json!({ "tenant_id": caller.tenant_id, "request_id": caller.request_id });
-            if let Err(e) = host.db.system_log("error", Some(&module), &error.to_string(), Some(details)).await {
+            if let Err(e) = host
+                .db
+                .system_log("error", Some(&module), &error.to_string(), Some(details))
+                .await
+            {
                 tracing::warn!(error = %e, "could not write system_logs");
             }
             Err(ModuleError::Plugin { module, error })
@@ -124,9 +144,20 @@ pub(crate) async fn handle_http(
         }
         _ => plugin,
     };
-    let (response, events) = invoke(host, caller, &plugin, writes, Invocation::Http(request), None).await?;
+    let (response, events) = invoke(
+        host,
+        caller,
+        &plugin,
+        writes,
+        Invocation::Http(request),
+        None,
+    )
+    .await?;
     events::deliver(host, events).await;
-    response.ok_or_else(|| ModuleError::Plugin { module: module.to_owned(), error: CallError::Internal("no response".into()) })
+    response.ok_or_else(|| ModuleError::Plugin {
+        module: module.to_owned(),
+        error: CallError::Internal("no response".into()),
+    })
 }
 
 /// A newer version matching the tenant's requirement has arrived: move the tenant to
@@ -145,8 +176,20 @@ async fn upgrade_lazily(
         version_requirement: requirement.to_owned(),
         active_version: Some(newer.manifest().version.clone()),
     };
-    let system = CallerInfo { role: "system".into(), user_id: None, ..caller.clone() };
-    match run_hook(host, &system, newer, Some(Hook::Upgrade(active.to_owned())), &setting).await {
+    let system = CallerInfo {
+        role: "system".into(),
+        user_id: None,
+        ..caller.clone()
+    };
+    match run_hook(
+        host,
+        &system,
+        newer,
+        Some(Hook::Upgrade(active.to_owned())),
+        &setting,
+    )
+    .await
+    {
         Ok(()) => Ok(newer.clone()),
         Err(e) => match host.loaded.version(&setting.module_name, active) {
             Some(current) => {
@@ -167,15 +210,29 @@ pub(crate) async fn run_hook(
     setting: &ModuleSetting,
 ) -> Result<(), ModuleError> {
     let Some(hook) = hook else {
-        host.db.set_tenant_module(caller.tenant_id, setting, &caller.origin).await?;
+        host.db
+            .set_tenant_module(caller.tenant_id, setting, &caller.origin)
+            .await?;
         return Ok(());
     };
-    match invoke(host, caller, plugin, true, Invocation::Hook(&hook), Some(setting)).await {
+    match invoke(
+        host,
+        caller,
+        plugin,
+        true,
+        Invocation::Hook(&hook),
+        Some(setting),
+    )
+    .await
+    {
         Ok((_, events)) => {
             events::deliver(host, events).await;
             Ok(())
         }
-        Err(ModuleError::Plugin { module, error: CallError::Refused(message) }) => Err(ModuleError::HookRefused { module, message }),
+        Err(ModuleError::Plugin {
+            module,
+            error: CallError::Refused(message),
+        }) => Err(ModuleError::HookRefused { module, message }),
         Err(e) => Err(e),
     }
 }
@@ -189,11 +246,27 @@ pub(crate) async fn deliver_event(
     topic: &str,
     payload: &serde_json::Value,
 ) -> Result<Vec<uuid::Uuid>, ModuleError> {
-    let Some(state) = host.db.tenant_module(caller.tenant_id, module).await?.filter(|s| s.is_enabled) else {
+    let Some(state) = host
+        .db
+        .tenant_module(caller.tenant_id, module)
+        .await?
+        .filter(|s| s.is_enabled)
+    else {
         return Ok(Vec::new());
     };
     let plugin = host.loaded.resolve(module, &state.version_requirement)?;
     let payload = payload.to_string();
-    let (_, events) = invoke(host, caller, &plugin, true, Invocation::Event { topic, payload: &payload }, None).await?;
+    let (_, events) = invoke(
+        host,
+        caller,
+        &plugin,
+        true,
+        Invocation::Event {
+            topic,
+            payload: &payload,
+        },
+        None,
+    )
+    .await?;
     Ok(events)
 }

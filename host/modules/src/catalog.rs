@@ -31,7 +31,9 @@ impl Loaded {
         let mut versions = Vec::new();
         self.modules.rcu(|current| {
             let mut next = BTreeMap::clone(current);
-            next.entry(name.clone()).or_default().insert(version.clone(), plugin.clone());
+            next.entry(name.clone())
+                .or_default()
+                .insert(version.clone(), plugin.clone());
             versions = next[&name].keys().map(Version::to_string).collect();
             next
         });
@@ -43,34 +45,55 @@ impl Loaded {
     }
 
     pub fn newest(&self, module: &str) -> Option<Arc<Plugin>> {
-        self.modules.load().get(module).and_then(|v| v.values().next_back().cloned())
+        self.modules
+            .load()
+            .get(module)
+            .and_then(|v| v.values().next_back().cloned())
     }
 
     pub fn version(&self, module: &str, version: &str) -> Option<Arc<Plugin>> {
         let version = Version::parse(version).ok()?;
-        self.modules.load().get(module).and_then(|v| v.get(&version).cloned())
+        self.modules
+            .load()
+            .get(module)
+            .and_then(|v| v.get(&version).cloned())
     }
 
     /// The highest loaded version of `module` satisfying `requirement`.
     pub fn resolve(&self, module: &str, requirement: &str) -> Result<Arc<Plugin>, ModuleError> {
-        let req = VersionReq::parse(requirement)
-            .map_err(|e| ModuleError::InvalidRequirement(format!("version: {requirement:?} is not a semver requirement: {e}")))?;
+        let req = VersionReq::parse(requirement).map_err(|e| {
+            ModuleError::InvalidRequirement(format!(
+                "version: {requirement:?} is not a semver requirement: {e}"
+            ))
+        })?;
         let modules = self.modules.load();
-        let versions = modules.get(module).ok_or_else(|| ModuleError::UnknownModule(module.to_owned()))?;
-        versions.iter().rev().find(|(v, _)| req.matches(v)).map(|(_, p)| p.clone()).ok_or_else(|| {
-            ModuleError::NoMatchingVersion {
+        let versions = modules
+            .get(module)
+            .ok_or_else(|| ModuleError::UnknownModule(module.to_owned()))?;
+        versions
+            .iter()
+            .rev()
+            .find(|(v, _)| req.matches(v))
+            .map(|(_, p)| p.clone())
+            .ok_or_else(|| ModuleError::NoMatchingVersion {
                 module: module.to_owned(),
                 requirement: requirement.to_owned(),
-                installed: versions.keys().map(Version::to_string).collect::<Vec<_>>().join(", "),
-            }
-        })
+                installed: versions
+                    .keys()
+                    .map(Version::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     pub fn snapshot(&self) -> Vec<LoadedModule> {
         self.modules
             .load()
             .iter()
-            .map(|(name, versions)| LoadedModule { name: name.clone(), versions: versions.values().cloned().collect() })
+            .map(|(name, versions)| LoadedModule {
+                name: name.clone(),
+                versions: versions.values().cloned().collect(),
+            })
             .collect()
     }
 
@@ -80,7 +103,12 @@ impl Loaded {
             .load()
             .values()
             .filter_map(|versions| versions.values().next_back())
-            .filter(|p| p.manifest().subscriptions.iter().any(|s| topic_matches(s, topic)))
+            .filter(|p| {
+                p.manifest()
+                    .subscriptions
+                    .iter()
+                    .any(|s| topic_matches(s, topic))
+            })
             .cloned()
             .collect()
     }
@@ -98,7 +126,10 @@ fn topic_matches(pattern: &str, topic: &str) -> bool {
 mod tests {
     #[test]
     fn topics() {
-        assert!(super::topic_matches("erp.order.completed", "erp.order.completed"));
+        assert!(super::topic_matches(
+            "erp.order.completed",
+            "erp.order.completed"
+        ));
         assert!(super::topic_matches("erp.order.*", "erp.order.cancelled"));
         assert!(!super::topic_matches("erp.order.*", "erp.product.created"));
         assert!(!super::topic_matches("erp.order", "erp.order.created"));

@@ -34,10 +34,15 @@ pub(crate) async fn deliver(host: &Arc<ModuleHost>, events: Vec<Uuid>) {
                 user_id: None,
                 role: "system".into(),
                 request_id: format!("event-{event_id}"),
-                origin: Origin { tenant_id: Some(event.tenant_id), ..Origin::default() },
+                origin: Origin {
+                    tenant_id: Some(event.tenant_id),
+                    ..Origin::default()
+                },
             };
             match deliver_event(host, &caller, &module, &event.topic, &event.payload.0).await {
-                Ok(more) if depth < MAX_DEPTH => pending.extend(more.into_iter().map(|e| (e, depth + 1))),
+                Ok(more) if depth < MAX_DEPTH => {
+                    pending.extend(more.into_iter().map(|e| (e, depth + 1)))
+                }
                 Ok(more) if !more.is_empty() => {
                     tracing::warn!(%module, topic = %event.topic, "events nested too deeply; not delivered")
                 }
@@ -45,7 +50,15 @@ pub(crate) async fn deliver(host: &Arc<ModuleHost>, events: Vec<Uuid>) {
                 Err(e) => {
                     tracing::warn!(%module, topic = %event.topic, error = %e, "event handler failed");
                     let details = serde_json::json!({ "tenant_id": event.tenant_id, "event_id": event_id, "topic": event.topic });
-                    let _ = host.db.system_log("error", Some(&module), &format!("event handler failed: {e}"), Some(details)).await;
+                    let _ = host
+                        .db
+                        .system_log(
+                            "error",
+                            Some(&module),
+                            &format!("event handler failed: {e}"),
+                            Some(details),
+                        )
+                        .await;
                 }
             }
         }

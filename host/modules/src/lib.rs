@@ -50,7 +50,11 @@ pub enum ModuleError {
     #[error("module {0:?} is not enabled for this tenant")]
     NotEnabled(String),
     #[error("no installed version of {module} satisfies {requirement:?} (installed: {installed})")]
-    NoMatchingVersion { module: String, requirement: String, installed: String },
+    NoMatchingVersion {
+        module: String,
+        requirement: String,
+        installed: String,
+    },
     #[error("{0}")]
     InvalidRequirement(String),
     #[error("the readonly role cannot make changes")]
@@ -75,8 +79,17 @@ pub struct ModuleHost {
 }
 
 impl ModuleHost {
-    pub fn new(db: Db, config: RuntimeConfig, reuse: HashMap<String, ReusePolicy>) -> Result<Arc<ModuleHost>, ModuleError> {
-        Ok(Arc::new(ModuleHost { db, runtime: Runtime::new(config)?, loaded: Loaded::default(), reuse }))
+    pub fn new(
+        db: Db,
+        config: RuntimeConfig,
+        reuse: HashMap<String, ReusePolicy>,
+    ) -> Result<Arc<ModuleHost>, ModuleError> {
+        Ok(Arc::new(ModuleHost {
+            db,
+            runtime: Runtime::new(config)?,
+            loaded: Loaded::default(),
+            reuse,
+        }))
     }
 
     /// Loads a component, creates or migrates its entity tables, records it in the
@@ -84,11 +97,14 @@ impl ModuleHost {
     pub async fn install(&self, component: &[u8]) -> Result<Arc<Plugin>, ModuleError> {
         let mut plugin = self.runtime.load(component).await?;
         if let Some(policy) = self.reuse.get(&plugin.manifest().name) {
-            // Options are fixed at load; the second load comes from the compile cache.
-            plugin = self.runtime.load_with(component, PluginOptions { reuse: Some(*policy) }).await?;
+            plugin = Arc::new(plugin.with_options(PluginOptions {
+                reuse: Some(*policy),
+            }));
         }
         let manifest = plugin.manifest();
-        self.db.ensure_entity_tables(&manifest.name, &manifest.entities).await?;
+        self.db
+            .ensure_entity_tables(&manifest.name, &manifest.entities)
+            .await?;
         let versions = self.loaded.add(plugin.clone());
         self.db.register_module(manifest, &versions).await?;
         tracing::info!(module = %manifest.name, version = %manifest.version, digest = %plugin.digest(), "module installed");
@@ -97,7 +113,10 @@ impl ModuleHost {
 
     /// Installs every `*.wasm` file of `dir` (in name order), logging and skipping the
     /// ones that fail; a missing directory is empty.
-    pub async fn install_dir(&self, dir: &Path) -> Vec<(PathBuf, Result<Arc<Plugin>, ModuleError>)> {
+    pub async fn install_dir(
+        &self,
+        dir: &Path,
+    ) -> Vec<(PathBuf, Result<Arc<Plugin>, ModuleError>)> {
         let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
             Ok(entries) => entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -110,12 +129,23 @@ impl ModuleHost {
         for path in files {
             let result = match std::fs::read(&path) {
                 Ok(bytes) => self.install(&bytes).await,
-                Err(e) => Err(ModuleError::Load(RuntimeError::Internal(format!("reading {}: {e}", path.display())))),
+                Err(e) => Err(ModuleError::Load(RuntimeError::Internal(format!(
+                    "reading {}: {e}",
+                    path.display()
+                )))),
             };
             if let Err(e) = &result {
                 tracing::error!(path = %path.display(), error = %e, "plugin refused");
                 let details = serde_json::json!({ "path": path.display().to_string() });
-                let _ = self.db.system_log("error", None, &format!("plugin {} refused: {e}", path.display()), Some(details)).await;
+                let _ = self
+                    .db
+                    .system_log(
+                        "error",
+                        None,
+                        &format!("plugin {} refused: {e}", path.display()),
+                        Some(details),
+                    )
+                    .await;
             }
             outcomes.push((path, result));
         }
@@ -172,7 +202,10 @@ impl ModuleHost {
             _ => None,
         };
         call::run_hook(self, caller, &plugin, hook, &setting).await?;
-        self.db.tenant_module(caller.tenant_id, module).await?.ok_or_else(|| StoreError::NotFound.into())
+        self.db
+            .tenant_module(caller.tenant_id, module)
+            .await?
+            .ok_or_else(|| StoreError::NotFound.into())
     }
 
     /// Serves a request to `module` for the caller's tenant.
@@ -185,4 +218,3 @@ impl ModuleHost {
         call::handle_http(self, caller, module, request).await
     }
 }
-

@@ -64,7 +64,9 @@ impl CallServices {
     /// checks the manifest grants the access.
     async fn resolve(&mut self, name: &str, write: bool) -> Result<Resolved, HostError> {
         if write && !self.caller.can_write() {
-            return Err(HostError::Denied("the readonly role cannot make changes".into()));
+            return Err(HostError::Denied(
+                "the readonly role cannot make changes".into(),
+            ));
         }
         let resolved = match self.resolved.get(name) {
             Some(r) => r.clone(),
@@ -75,7 +77,9 @@ impl CallServices {
             }
         };
         if write && !resolved.writable {
-            return Err(HostError::Denied(format!("{name}: the manifest grants read access only")));
+            return Err(HostError::Denied(format!(
+                "{name}: the manifest grants read access only"
+            )));
         }
         Ok(resolved)
     }
@@ -87,10 +91,21 @@ impl CallServices {
             None => (own.as_str(), name),
         };
         if module == own {
-            let index = self.plugin.manifest().entities.iter().position(|e| e.name == entity).ok_or_else(|| {
-                HostError::Denied(format!("{name}: module {own} declares no such entity"))
-            })?;
-            return Ok(Resolved { module: own, owner: self.plugin.clone(), index, writable: true });
+            let index = self
+                .plugin
+                .manifest()
+                .entities
+                .iter()
+                .position(|e| e.name == entity)
+                .ok_or_else(|| {
+                    HostError::Denied(format!("{name}: module {own} declares no such entity"))
+                })?;
+            return Ok(Resolved {
+                module: own,
+                owner: self.plugin.clone(),
+                index,
+                writable: true,
+            });
         }
         let wanted = format!("{module}.{entity}");
         let access = self
@@ -101,28 +116,57 @@ impl CallServices {
             .filter(|p| p.entity == wanted)
             .map(|p| p.access)
             .max_by_key(|a| matches!(a, Access::Write))
-            .ok_or_else(|| HostError::Denied(format!("{wanted}: module {own} has no permission for it in its manifest")))?;
-        let state = self.host.db.tenant_module(self.caller.tenant_id, module).await.map_err(internal)?;
+            .ok_or_else(|| {
+                HostError::Denied(format!(
+                    "{wanted}: module {own} has no permission for it in its manifest"
+                ))
+            })?;
+        let state = self
+            .host
+            .db
+            .tenant_module(self.caller.tenant_id, module)
+            .await
+            .map_err(internal)?;
         let Some(state) = state.filter(|s| s.is_enabled) else {
-            return Err(HostError::Denied(format!("{wanted}: module {module} is not enabled for this tenant")));
+            return Err(HostError::Denied(format!(
+                "{wanted}: module {module} is not enabled for this tenant"
+            )));
         };
         let owner = state
             .active_version
             .as_deref()
             .and_then(|v| self.host.loaded.version(module, v))
-            .or_else(|| self.host.loaded.resolve(module, &state.version_requirement).ok())
-            .ok_or_else(|| HostError::Denied(format!("{wanted}: module {module} is not installed on this host")))?;
+            .or_else(|| {
+                self.host
+                    .loaded
+                    .resolve(module, &state.version_requirement)
+                    .ok()
+            })
+            .ok_or_else(|| {
+                HostError::Denied(format!(
+                    "{wanted}: module {module} is not installed on this host"
+                ))
+            })?;
         let index = owner
             .manifest()
             .entities
             .iter()
             .position(|e| e.name == entity && e.exposed)
-            .ok_or_else(|| HostError::Denied(format!("{wanted}: module {module} exposes no such entity")))?;
-        Ok(Resolved { module: module.to_owned(), owner, index, writable: access == Access::Write })
+            .ok_or_else(|| {
+                HostError::Denied(format!("{wanted}: module {module} exposes no such entity"))
+            })?;
+        Ok(Resolved {
+            module: module.to_owned(),
+            owner,
+            index,
+            writable: access == Access::Write,
+        })
     }
 
     fn tx(&mut self) -> Result<&mut PluginTx, HostError> {
-        self.tx.as_mut().ok_or_else(|| HostError::Internal("the call's transaction is gone".into()))
+        self.tx
+            .as_mut()
+            .ok_or_else(|| HostError::Internal("the call's transaction is gone".into()))
     }
 }
 
@@ -146,8 +190,14 @@ macro_rules! on_entity {
     ($self:ident, $name:expr, $write:expr, |$tx:ident, $entity:ident| $body:expr) => {{
         let resolved = $self.resolve($name, $write).await?;
         let def = &resolved.owner.manifest().entities[resolved.index];
-        let $entity = EntityRef { module: &resolved.module, def };
-        let $tx = $self.tx.as_mut().ok_or_else(|| HostError::Internal("the call's transaction is gone".into()))?;
+        let $entity = EntityRef {
+            module: &resolved.module,
+            def,
+        };
+        let $tx = $self
+            .tx
+            .as_mut()
+            .ok_or_else(|| HostError::Internal("the call's transaction is gone".into()))?;
         $body
     }};
 }
@@ -178,12 +228,20 @@ impl HostServices for CallServices {
         }
         if matches!(level, LogLevel::Warn | LogLevel::Error) {
             let db = self.host.db.clone();
-            let level = if level == LogLevel::Warn { "warn" } else { "error" };
-            let details = serde_json::json!({ "tenant_id": tenant, "request_id": self.caller.request_id });
+            let level = if level == LogLevel::Warn {
+                "warn"
+            } else {
+                "error"
+            };
+            let details =
+                serde_json::json!({ "tenant_id": tenant, "request_id": self.caller.request_id });
             let message = message.chars().take(4000).collect::<String>();
             // Outside the call's transaction: the log must survive a rollback.
             tokio::spawn(async move {
-                if let Err(e) = db.system_log(level, Some(&module), &message, Some(details)).await {
+                if let Err(e) = db
+                    .system_log(level, Some(&module), &message, Some(details))
+                    .await
+                {
                     tracing::warn!(error = %e, "could not write system_logs");
                 }
             });
@@ -198,12 +256,29 @@ impl HostServices for CallServices {
         on_entity!(self, entity, false, |tx, e| tx.get(e, id).await)
     }
 
-    async fn update(&mut self, entity: &str, id: &str, changes: Value, condition: Filter) -> Result<Value, HostError> {
-        on_entity!(self, entity, true, |tx, e| tx.update(e, id, changes, condition).await)
+    async fn update(
+        &mut self,
+        entity: &str,
+        id: &str,
+        changes: Value,
+        condition: Filter,
+    ) -> Result<Value, HostError> {
+        on_entity!(self, entity, true, |tx, e| tx
+            .update(e, id, changes, condition)
+            .await)
     }
 
-    async fn increment(&mut self, entity: &str, id: &str, field: &str, delta: f64, condition: Filter) -> Result<Value, HostError> {
-        on_entity!(self, entity, true, |tx, e| tx.increment(e, id, field, delta, condition).await)
+    async fn increment(
+        &mut self,
+        entity: &str,
+        id: &str,
+        field: &str,
+        delta: f64,
+        condition: Filter,
+    ) -> Result<Value, HostError> {
+        on_entity!(self, entity, true, |tx, e| tx
+            .increment(e, id, field, delta, condition)
+            .await)
     }
 
     async fn delete(&mut self, entity: &str, id: &str) -> Result<bool, HostError> {
@@ -211,7 +286,9 @@ impl HostServices for CallServices {
     }
 
     async fn query(&mut self, query: Query) -> Result<Page, HostError> {
-        on_entity!(self, &query.entity, false, |tx, e| tx.query(e, &query).await)
+        on_entity!(self, &query.entity, false, |tx, e| tx
+            .query(e, &query)
+            .await)
     }
 
     async fn count(&mut self, entity: &str, filter: Filter) -> Result<u64, HostError> {
@@ -219,12 +296,16 @@ impl HostServices for CallServices {
     }
 
     async fn aggregate(&mut self, aggregation: Aggregation) -> Result<Vec<Value>, HostError> {
-        on_entity!(self, &aggregation.entity, false, |tx, e| tx.aggregate(e, &aggregation).await)
+        on_entity!(self, &aggregation.entity, false, |tx, e| tx
+            .aggregate(e, &aggregation)
+            .await)
     }
 
     async fn next_sequence(&mut self, name: &str) -> Result<u64, HostError> {
         if !self.caller.can_write() {
-            return Err(HostError::Denied("the readonly role cannot make changes".into()));
+            return Err(HostError::Denied(
+                "the readonly role cannot make changes".into(),
+            ));
         }
         self.tx()?.next_sequence(name).await
     }
@@ -232,7 +313,9 @@ impl HostServices for CallServices {
     async fn publish(&mut self, topic: &str, payload: Value) -> Result<(), HostError> {
         let prefix = format!("{}.", self.module());
         if !topic.starts_with(&prefix) || topic.len() == prefix.len() || topic.len() > 200 {
-            return Err(HostError::Invalid(format!("topic {topic:?}: must start with {prefix}")));
+            return Err(HostError::Invalid(format!(
+                "topic {topic:?}: must start with {prefix}"
+            )));
         }
         self.tx()?.publish(topic, &payload).await
     }

@@ -120,7 +120,9 @@ impl ServeArgs {
             plugin_timeout_ms: self.plugin_timeout_ms.or(fallback.plugin_timeout_ms),
             plugin_memory_mib: self.plugin_memory_mib.or(fallback.plugin_memory_mib),
             plugin_reuse: self.plugin_reuse.or(fallback.plugin_reuse),
-            plugin_reuse_max_requests: self.plugin_reuse_max_requests.or(fallback.plugin_reuse_max_requests),
+            plugin_reuse_max_requests: self
+                .plugin_reuse_max_requests
+                .or(fallback.plugin_reuse_max_requests),
         }
     }
 }

@@ -106,13 +106,21 @@ async fn start_modules(db: &Db, config: &Config) -> anyhow::Result<Arc<ModuleHos
         call_timeout: limits.timeout,
         ..RuntimeConfig::default()
     };
-    let policy = ReusePolicy { max_requests: limits.reuse_max_requests, ..ReusePolicy::default() };
+    let policy = ReusePolicy {
+        max_requests: limits.reuse_max_requests,
+        ..ReusePolicy::default()
+    };
     let reuse = limits.reuse.iter().map(|m| (m.clone(), policy)).collect();
-    let modules = ModuleHost::new(db.clone(), runtime, reuse).context("starting the plugin runtime")?;
+    let modules =
+        ModuleHost::new(db.clone(), runtime, reuse).context("starting the plugin runtime")?;
     for (name, component) in eoex_plugin_artifacts::BUNDLED {
-        modules.install(component).await.with_context(|| format!("loading the bundled module {name}"))?;
+        modules
+            .install(component)
+            .await
+            .with_context(|| format!("loading the bundled module {name}"))?;
     }
-    std::fs::create_dir_all(&limits.dir).with_context(|| format!("creating {}", limits.dir.display()))?;
+    std::fs::create_dir_all(&limits.dir)
+        .with_context(|| format!("creating {}", limits.dir.display()))?;
     modules.install_dir(&limits.dir).await;
     Ok(modules)
 }

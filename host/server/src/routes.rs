@@ -2,6 +2,8 @@
 //! middleware stack (request ids, tracing, panics, CORS, body limit).
 
 mod auth;
+#[cfg(feature = "bench-native")]
+mod bench;
 mod modules;
 mod service;
 mod tenant;
@@ -82,7 +84,10 @@ pub fn app(state: AppState) -> Result<Router, ApiConfigError> {
     let (router, openapi) = api_router().split_for_parts();
     let router = router
         .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
-        .merge(modules::dispatch_router())
+        .merge(modules::dispatch_router());
+    #[cfg(feature = "bench-native")]
+    let router = router.merge(bench::router());
+    let router = router
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);

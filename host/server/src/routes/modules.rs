@@ -83,7 +83,11 @@ async fn list_modules(State(state): State<AppState>, _caller: Caller) -> Json<Mo
             Some(ModuleView {
                 module_name: module.name,
                 module_version: newest.version.clone(),
-                versions: module.versions.iter().map(|p| p.manifest().version.clone()).collect(),
+                versions: module
+                    .versions
+                    .iter()
+                    .map(|p| p.manifest().version.clone())
+                    .collect(),
                 description: newest.description,
                 category: newest.category,
                 components: newest
@@ -96,7 +100,11 @@ async fn list_modules(State(state): State<AppState>, _caller: Caller) -> Json<Mo
                         features: c
                             .features
                             .into_iter()
-                            .map(|f| FeatureView { feature_key: f.key, feature_name: f.name, description: f.description })
+                            .map(|f| FeatureView {
+                                feature_key: f.key,
+                                feature_name: f.name,
+                                description: f.description,
+                            })
                             .collect(),
                     })
                     .collect(),
@@ -132,7 +140,11 @@ pub struct TenantModuleList {
     items: Vec<TenantModuleView>,
 }
 
-async fn tenant_module_view(state: &AppState, tenant: uuid::Uuid, module: TenantModule) -> ApiResult<TenantModuleView> {
+async fn tenant_module_view(
+    state: &AppState,
+    tenant: uuid::Uuid,
+    module: TenantModule,
+) -> ApiResult<TenantModuleView> {
     let disabled = state.db.disabled_features(tenant).await?;
     let features = state
         .modules
@@ -141,7 +153,10 @@ async fn tenant_module_view(state: &AppState, tenant: uuid::Uuid, module: Tenant
             m.components
                 .iter()
                 .flat_map(|c| &c.features)
-                .map(|f| TenantFeatureView { enabled: !disabled.contains(&f.key), feature_key: f.key.clone() })
+                .map(|f| TenantFeatureView {
+                    enabled: !disabled.contains(&f.key),
+                    feature_key: f.key.clone(),
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -159,10 +174,18 @@ async fn tenant_module_view(state: &AppState, tenant: uuid::Uuid, module: Tenant
 /// The caller's tenant's state of every installed module.
 #[utoipa::path(get, path = "/api/v1/tenant/modules", tag = "modules", security(("bearer" = [])),
     responses((status = 200, body = TenantModuleList), (status = 401, body = ErrorBody)))]
-async fn tenant_modules(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<TenantModuleList>> {
+async fn tenant_modules(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<TenantModuleList>> {
     let tenant = caller.tenant_id();
     let mut items = Vec::new();
-    for module in state.modules.tenant_modules(tenant).await.map_err(module_error)? {
+    for module in state
+        .modules
+        .tenant_modules(tenant)
+        .await
+        .map_err(module_error)?
+    {
         if state.modules.manifest(&module.module_name).is_some() {
             items.push(tenant_module_view(&state, tenant, module).await?);
         }
@@ -196,10 +219,17 @@ async fn configure_module(
     let info = caller_info(&caller);
     let module = state
         .modules
-        .configure(&info, &name, req.enabled, req.version.as_deref().map(str::trim))
+        .configure(
+            &info,
+            &name,
+            req.enabled,
+            req.version.as_deref().map(str::trim),
+        )
         .await
         .map_err(module_error)?;
-    Ok(Json(tenant_module_view(&state, caller.tenant_id(), module).await?))
+    Ok(Json(
+        tenant_module_view(&state, caller.tenant_id(), module).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -219,14 +249,34 @@ async fn switch_feature(
     Json(req): Json<SwitchFeature>,
 ) -> ApiResult<Json<TenantFeatureView>> {
     caller.require_admin()?;
-    let manifest = state.modules.manifest(&name).ok_or_else(|| ApiError::not_found("module"))?;
-    if !manifest.components.iter().flat_map(|c| &c.features).any(|f| f.key == feature_key) {
+    let manifest = state
+        .modules
+        .manifest(&name)
+        .ok_or_else(|| ApiError::not_found("module"))?;
+    if !manifest
+        .components
+        .iter()
+        .flat_map(|c| &c.features)
+        .any(|f| f.key == feature_key)
+    {
         return Err(ApiError::not_found("feature"));
     }
-    if !state.db.set_tenant_feature(caller.tenant_id(), &feature_key, req.enabled, &caller.origin()).await? {
+    if !state
+        .db
+        .set_tenant_feature(
+            caller.tenant_id(),
+            &feature_key,
+            req.enabled,
+            &caller.origin(),
+        )
+        .await?
+    {
         return Err(ApiError::not_found("feature"));
     }
-    Ok(Json(TenantFeatureView { feature_key, enabled: req.enabled }))
+    Ok(Json(TenantFeatureView {
+        feature_key,
+        enabled: req.enabled,
+    }))
 }
 
 fn caller_info(caller: &Caller) -> CallerInfo {
@@ -241,32 +291,47 @@ fn caller_info(caller: &Caller) -> CallerInfo {
 
 pub(crate) fn module_error(err: ModuleError) -> ApiError {
     match err {
-        ModuleError::UnknownModule(name) => {
-            ApiError::new(StatusCode::NOT_FOUND, "unknown_module", format!("no module named {name:?} is installed"))
-        }
+        ModuleError::UnknownModule(name) => ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_module",
+            format!("no module named {name:?} is installed"),
+        ),
         ModuleError::NotEnabled(name) => ApiError::new(
             StatusCode::FORBIDDEN,
             "module_not_enabled",
-            format!("module {name:?} is not enabled for this tenant; an owner or admin can enable it with PUT /api/v1/tenant/modules/{name}"),
+            format!(
+                "module {name:?} is not enabled for this tenant; an owner or admin can enable it with PUT /api/v1/tenant/modules/{name}"
+            ),
         ),
-        e @ (ModuleError::NoMatchingVersion { .. } | ModuleError::InvalidRequirement(_)) => ApiError::validation("version", e),
+        e @ (ModuleError::NoMatchingVersion { .. } | ModuleError::InvalidRequirement(_)) => {
+            ApiError::validation("version", e)
+        }
         ModuleError::ReadOnly => ApiError::forbidden("the readonly role cannot make changes"),
         e @ ModuleError::HookRefused { .. } => ApiError::conflict("hook_refused", e.to_string()),
         ModuleError::Plugin { module, error } => match error {
             CallError::Timeout(limit) => ApiError::new(
                 StatusCode::GATEWAY_TIMEOUT,
                 "plugin_timeout",
-                format!("module {module} did not answer within {} ms", limit.as_millis()),
+                format!(
+                    "module {module} did not answer within {} ms",
+                    limit.as_millis()
+                ),
             ),
             CallError::MemoryExhausted => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "plugin_memory_exceeded",
                 format!("module {module} exceeded its memory limit"),
             ),
-            CallError::Trap { .. } => {
-                ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "plugin_failed", format!("module {module} failed"))
-            }
-            CallError::Busy => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "plugin_busy", "too many requests in flight; retry shortly"),
+            CallError::Trap { .. } => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "plugin_failed",
+                format!("module {module} failed"),
+            ),
+            CallError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "plugin_busy",
+                "too many requests in flight; retry shortly",
+            ),
             CallError::Refused(message) => ApiError::conflict("plugin_refused", message),
             CallError::Internal(detail) => ApiError::internal(detail),
         },
@@ -276,24 +341,42 @@ pub(crate) fn module_error(err: ModuleError) -> ApiError {
 }
 
 /// Headers a plugin may set on its responses.
-const RESPONSE_HEADERS: &[&str] =
-    &["content-type", "content-disposition", "cache-control", "etag", "last-modified", "location", "link", "x-total-count"];
+const RESPONSE_HEADERS: &[&str] = &[
+    "content-type",
+    "content-disposition",
+    "cache-control",
+    "etag",
+    "last-modified",
+    "location",
+    "link",
+    "x-total-count",
+];
 
 async fn dispatch_root(
     state: State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     Path(module): Path<String>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
     body: RawBody,
 ) -> ApiResult<Response> {
-    forward(state, caller, module, String::new(), method, uri, headers, body).await
+    forward(
+        state,
+        caller,
+        module,
+        String::new(),
+        method,
+        uri,
+        headers,
+        body,
+    )
+    .await
 }
 
 async fn dispatch(
     state: State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     Path((module, path)): Path<(String, String)>,
     method: Method,
     uri: Uri,
@@ -306,7 +389,7 @@ async fn dispatch(
 #[allow(clippy::too_many_arguments)]
 async fn forward(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: Result<Caller, ApiError>,
     module: String,
     path: String,
     method: Method,
@@ -314,29 +397,59 @@ async fn forward(
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
-    let query = uri
-        .query()
-        .map(|q| {
-            url_pairs(q)
-        })
-        .unwrap_or_default();
+    // An unknown path is a 404 whether or not the client authenticated.
+    if state.modules.manifest(&module).is_none() {
+        return Err(module_error(ModuleError::UnknownModule(module)));
+    }
+    let caller = caller?;
+    let query = uri.query().map(url_pairs).unwrap_or_default();
     let forwarded = FORWARDED_HEADERS
         .iter()
-        .filter_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()).map(|v| ((*name).to_owned(), v.to_owned())))
+        .filter_map(|name| {
+            headers
+                .get(*name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| ((*name).to_owned(), v.to_owned()))
+        })
         .collect();
-    let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
-    let request = HttpRequest { method: method.to_string(), path: format!("/{path}"), query, headers: forwarded, body: body.to_vec() };
-    let info = CallerInfo { request_id, ..caller_info(&caller) };
-    let response = state.modules.handle_http(&info, &module, request).await.map_err(module_error)?;
+    let request_id = headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let request = HttpRequest {
+        method: method.to_string(),
+        path: format!("/{path}"),
+        query,
+        headers: forwarded,
+        body: body.to_vec(),
+    };
+    let info = CallerInfo {
+        request_id,
+        ..caller_info(&caller)
+    };
+    let response = state
+        .modules
+        .handle_http(&info, &module, request)
+        .await
+        .map_err(module_error)?;
     let status = StatusCode::from_u16(response.status)
         .ok()
         .filter(|s| !s.is_informational())
-        .ok_or_else(|| ApiError::internal(format!("module {module} answered with status {}", response.status)))?;
+        .ok_or_else(|| {
+            ApiError::internal(format!(
+                "module {module} answered with status {}",
+                response.status
+            ))
+        })?;
     let mut out = (status, Bytes::from(response.body)).into_response();
     for (name, value) in response.headers {
         let name = name.to_ascii_lowercase();
         if RESPONSE_HEADERS.contains(&name.as_str())
-            && let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name.as_bytes()), HeaderValue::from_str(&value))
+            && let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(&value),
+            )
         {
             out.headers_mut().insert(name, value);
         }
