@@ -47,7 +47,36 @@ fn main() {
         .block_on(run());
 }
 
+/// Store creation and instantiation of the CRM component, as each fresh-instance
+/// request does it.
+async fn instantiation() {
+    let runtime =
+        eoex_runtime::Runtime::new(eoex_runtime::RuntimeConfig::default()).expect("runtime");
+    let (_, crm) = eoex_plugin_artifacts::BUNDLED
+        .iter()
+        .find(|(name, _)| *name == "crm")
+        .expect("crm is bundled");
+    let plugin = runtime.load(crm).await.expect("crm loads");
+    let mut times = Vec::with_capacity(20_000);
+    for i in 0..21_000 {
+        let started = Instant::now();
+        plugin.instantiate_only().await.expect("instantiates");
+        if i >= 1_000 {
+            times.push(started.elapsed());
+        }
+    }
+    times.sort();
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e6;
+    println!(
+        "instantiation of crm ({} KiB), fresh store + instance: median {:.1} µs, p99 {:.1} µs",
+        crm.len() / 1024,
+        at(0.5),
+        at(0.99)
+    );
+}
+
 async fn run() {
+    instantiation().await;
     let seconds = env_number("EOEX_BENCH_SECONDS", 5);
     let connections = env_number("EOEX_BENCH_CONNECTIONS", 16) as usize;
     println!(
@@ -92,27 +121,33 @@ async fn run() {
         );
         assert_eq!(p.body, n.body, "plugin and native disagree");
 
+        // Throughput under load, then latency one request at a time (no queueing).
         let native = load(&app, &owner, &native_path, connections, seconds).await;
         let plugin = load(&app, &owner, &plugin_path, connections, seconds).await;
+        let native_alone = load(&app, &owner, &native_path, 1, seconds).await;
+        let plugin_alone = load(&app, &owner, &plugin_path, 1, seconds).await;
         for (name, run) in [
-            (format!("native ({mode})"), &native),
-            (format!("plugin ({mode})"), &plugin),
+            (format!("native, {connections} conns"), &native),
+            (format!("plugin, {connections} conns"), &plugin),
+            ("native, 1 conn".to_owned(), &native_alone),
+            ("plugin, 1 conn".to_owned(), &plugin_alone),
         ] {
             println!(
-                "{name:<34} {:>10.0} {:>10} {:>10}",
+                "{:<44} {:>10.0} {:>10} {:>10}",
+                format!("{name} ({mode})"),
                 run.throughput(),
                 run.percentile(0.5).as_micros(),
                 run.percentile(0.99).as_micros()
             );
         }
-        rows.push((mode, native, plugin));
+        rows.push((mode, native, plugin, native_alone, plugin_alone));
     }
     println!();
-    for (mode, native, plugin) in &rows {
-        let added =
-            plugin.percentile(0.5).as_micros() as i128 - native.percentile(0.5).as_micros() as i128;
+    for (mode, native, plugin, native_alone, plugin_alone) in &rows {
+        let added = plugin_alone.percentile(0.5).as_micros() as i128
+            - native_alone.percentile(0.5).as_micros() as i128;
         println!(
-            "{mode}: plugin/native throughput {:.2}, added p50 latency {added} µs",
+            "{mode}: plugin/native throughput {:.2}; added latency at p50, one request at a time: {added} µs",
             plugin.throughput() / native.throughput()
         );
     }

@@ -157,6 +157,10 @@ impl ModuleHost {
         self.loaded.snapshot()
     }
 
+    pub fn is_installed(&self, module: &str) -> bool {
+        self.loaded.contains(module)
+    }
+
     /// The manifest of the newest loaded version of `module`.
     pub fn manifest(&self, module: &str) -> Option<Manifest> {
         self.loaded.newest(module).map(|p| p.manifest().clone())

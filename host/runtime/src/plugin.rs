@@ -157,6 +157,17 @@ impl Plugin {
         (services, refused(result))
     }
 
+    /// Creates a fresh instance and drops it without calling it: what a request pays
+    /// for isolation before the plugin's code runs (the benchmark measures it).
+    pub async fn instantiate_only(&self) -> Result<(), CallError> {
+        let mut store = self.shared.new_store();
+        self.shared.arm(&mut store);
+        match self.pre.instantiate_async(&mut store).await {
+            Ok(_) => Ok(()),
+            Err(error) => Err(self.shared.classify(&store, error, None)),
+        }
+    }
+
     async fn call<E: Export>(
         &self,
         services: Box<dyn HostServices>,

@@ -186,7 +186,7 @@ async fn tenant_modules(
         .await
         .map_err(module_error)?
     {
-        if state.modules.manifest(&module.module_name).is_some() {
+        if state.modules.is_installed(&module.module_name) {
             items.push(tenant_module_view(&state, tenant, module).await?);
         }
     }
@@ -398,7 +398,7 @@ async fn forward(
     RawBody(body): RawBody,
 ) -> ApiResult<Response> {
     // An unknown path is a 404 whether or not the client authenticated.
-    if state.modules.manifest(&module).is_none() {
+    if !state.modules.is_installed(&module) {
         return Err(module_error(ModuleError::UnknownModule(module)));
     }
     let caller = caller?;
