@@ -19,6 +19,8 @@ use sqlx::Connection;
 pub use serde_json;
 
 pub const PASSWORD: &str = "correct horse battery";
+/// The operator token every test server is configured with.
+pub const OPERATOR_TOKEN: &str = "operator-token-for-tests-only-0123456789";
 
 #[derive(Debug, Clone)]
 pub enum Backend {
@@ -127,6 +129,7 @@ impl TestApp {
             data_dir: Some(data_dir.path().to_path_buf()),
             database_url: Some(database_url.clone()),
             shutdown_grace_secs: Some(5),
+            operator_token: Some(OPERATOR_TOKEN.into()),
             ..ServeArgs::default()
         };
         configure(&mut args);
@@ -242,6 +245,20 @@ impl TestApp {
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Response {
         self.request(Method::PUT, path, Some(token), Some(body))
             .await
+    }
+
+    /// The messages of the host's `system_logs`, newest first (operator endpoint).
+    pub async fn system_logs(&self) -> Vec<String> {
+        let response = self
+            .get("/api/v1/system/logs?limit=1000", OPERATOR_TOKEN)
+            .await;
+        response.assert_status(StatusCode::OK);
+        response.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|l| l["message"].as_str().unwrap_or_default().to_owned())
+            .collect()
     }
 
     /// Enables `module` for the session's tenant; panics unless it succeeds.

@@ -11,6 +11,7 @@ mod call;
 mod catalog;
 mod events;
 mod services;
+mod watch;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,7 @@ use uuid::Uuid;
 
 pub use catalog::{Loaded, LoadedModule};
 pub use eoex_runtime::{CallError, ReusePolicy, RuntimeConfig, RuntimeError};
+pub use watch::PluginWatcher;
 
 /// Who a module call is for: the authenticated caller of the request.
 #[derive(Debug, Clone)]
@@ -127,29 +129,35 @@ impl ModuleHost {
         files.sort();
         let mut outcomes = Vec::new();
         for path in files {
-            let result = match std::fs::read(&path) {
-                Ok(bytes) => self.install(&bytes).await,
-                Err(e) => Err(ModuleError::Load(RuntimeError::Internal(format!(
-                    "reading {}: {e}",
-                    path.display()
-                )))),
-            };
-            if let Err(e) = &result {
-                tracing::error!(path = %path.display(), error = %e, "plugin refused");
-                let details = serde_json::json!({ "path": path.display().to_string() });
-                let _ = self
-                    .db
-                    .system_log(
-                        "error",
-                        None,
-                        &format!("plugin {} refused: {e}", path.display()),
-                        Some(details),
-                    )
-                    .await;
-            }
+            let result = self.install_file(&path).await;
             outcomes.push((path, result));
         }
         outcomes
+    }
+
+    /// Installs one component file; a refusal is logged and kept in `system_logs`.
+    pub async fn install_file(&self, path: &Path) -> Result<Arc<Plugin>, ModuleError> {
+        let result = match std::fs::read(path) {
+            Ok(bytes) => self.install(&bytes).await,
+            Err(e) => Err(ModuleError::Load(RuntimeError::Internal(format!(
+                "reading {}: {e}",
+                path.display()
+            )))),
+        };
+        if let Err(e) = &result {
+            tracing::error!(path = %path.display(), error = %e, "plugin refused");
+            let details = serde_json::json!({ "path": path.display().to_string() });
+            let _ = self
+                .db
+                .system_log(
+                    "error",
+                    None,
+                    &format!("plugin {} refused: {e}", path.display()),
+                    Some(details),
+                )
+                .await;
+        }
+        result
     }
 
     /// Every loaded module with its versions, newest last.

@@ -11,6 +11,18 @@ pub mod fixtures {
     /// Module `misbehave` (see `plugins/fixtures/misbehave`): `GET /ok`, `/loop`,
     /// `/alloc`, `/panic`, `/trespass`, `GET|POST /items`, `POST /items/fail`.
     pub const MISBEHAVE: &str = concat!(env!("OUT_DIR"), "/misbehave.wasm");
+
+    /// Module `crm` at version 1.1.0 (see `plugins/fixtures/crm-next`): the source of
+    /// `plugins/crm`, for upgrades from the bundled 1.0.0.
+    pub const CRM_NEXT: &str = concat!(env!("OUT_DIR"), "/crm_next.wasm");
+
+    /// A component of the wrong world (see `plugins/fixtures/not-a-plugin`): a plain
+    /// wasm32-wasip2 program, a `wasi:cli` command rather than an `eoex:plugin`.
+    pub const NOT_A_PLUGIN: &str = concat!(env!("OUT_DIR"), "/not-a-plugin.wasm");
+
+    /// The smallest valid core WebAssembly module (`\0asm`, version 1): a module, not a
+    /// component.
+    pub const CORE_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 }
 
 #[cfg(test)]
@@ -20,15 +32,32 @@ mod tests {
     /// `\0asm`, then the component-model version and layer.
     const COMPONENT_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 
+    /// `\0asm`, then the core-module version 1.
+    const CORE_MODULE_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
     #[test]
     fn artifacts_are_components() {
-        let fixture = std::fs::read(fixtures::MISBEHAVE).unwrap();
-        let all = BUNDLED
-            .iter()
-            .map(|(name, bytes)| (*name, *bytes))
-            .chain([("misbehave", fixture.as_slice())]);
+        let fixtures = [
+            ("misbehave", fixtures::MISBEHAVE),
+            ("crm-next", fixtures::CRM_NEXT),
+            ("not-a-plugin", fixtures::NOT_A_PLUGIN),
+        ]
+        .map(|(name, path)| {
+            let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+            (name, bytes)
+        });
+        let all = BUNDLED.iter().map(|(name, bytes)| (*name, *bytes)).chain(
+            fixtures
+                .iter()
+                .map(|(name, bytes)| (*name, bytes.as_slice())),
+        );
         for (name, bytes) in all {
             assert_eq!(bytes.get(..8), Some(&COMPONENT_HEADER[..]), "{name}");
         }
+    }
+
+    #[test]
+    fn core_module_is_a_core_module() {
+        assert_eq!(fixtures::CORE_MODULE, &CORE_MODULE_HEADER[..]);
     }
 }

@@ -3,9 +3,11 @@
 //! bearer token into a checked [`Caller`].
 
 mod caller;
+mod operator;
 pub mod passwords;
 mod roles;
 pub mod tokens;
 
 pub use caller::Caller;
+pub use operator::Operator;
 pub use roles::Role;

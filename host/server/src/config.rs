@@ -89,6 +89,12 @@ pub struct ServeArgs {
     /// Requests one reused instance serves before it is replaced [default: 1000].
     #[arg(long, env = "EOEX_PLUGIN_REUSE_MAX_REQUESTS")]
     pub plugin_reuse_max_requests: Option<u32>,
+    /// Bearer token for operator endpoints (registry publishing, system logs) [default: none, closed].
+    #[arg(long, env = "EOEX_OPERATOR_TOKEN", hide_env_values = true)]
+    pub operator_token: Option<String>,
+    /// Watch the plugins directory and hot-reload components dropped there [default: true].
+    #[arg(long, env = "EOEX_WATCH_PLUGINS")]
+    pub watch_plugins: Option<bool>,
 }
 
 impl ServeArgs {
@@ -123,6 +129,8 @@ impl ServeArgs {
             plugin_reuse_max_requests: self
                 .plugin_reuse_max_requests
                 .or(fallback.plugin_reuse_max_requests),
+            watch_plugins: self.watch_plugins.or(fallback.watch_plugins),
+            operator_token: self.operator_token.or(fallback.operator_token),
         }
     }
 }
@@ -141,6 +149,7 @@ pub struct Config {
     pub login: LoginLimits,
     pub shutdown_grace: Duration,
     pub plugins: PluginLimits,
+    pub operator_token: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -151,6 +160,7 @@ pub struct PluginLimits {
     /// Modules run with instance reuse, and how many requests one instance serves.
     pub reuse: Vec<String>,
     pub reuse_max_requests: u32,
+    pub watch: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -244,6 +254,13 @@ impl Config {
                 memory_bytes: args.plugin_memory_mib.unwrap_or(64) << 20,
                 reuse: args.plugin_reuse.unwrap_or_default(),
                 reuse_max_requests: args.plugin_reuse_max_requests.unwrap_or(1000),
+                watch: args.watch_plugins.unwrap_or(true),
+            },
+            operator_token: match args.operator_token {
+                Some(token) if token.trim().len() < 24 => {
+                    anyhow::bail!("EOEX_OPERATOR_TOKEN must be at least 24 characters long")
+                }
+                token => token.map(|t| t.trim().to_owned()),
             },
             data_dir,
         })

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use eoex_modules::{ModuleHost, ReusePolicy, RuntimeConfig};
+use eoex_modules::{ModuleHost, PluginWatcher, ReusePolicy, RuntimeConfig};
 use eoex_store::Db;
 use tokio::net::TcpListener;
 
@@ -31,6 +31,8 @@ pub struct Server {
     router: axum::Router,
     db: Db,
     config: Arc<Config>,
+    /// Hot reload of the plugins directory, while the server runs.
+    _watcher: Option<PluginWatcher>,
 }
 
 impl Server {
@@ -41,6 +43,15 @@ impl Server {
         })?;
         db.migrate().await.context("applying database migrations")?;
         let modules = start_modules(&db, &config).await?;
+        let watcher = if config.plugins.watch {
+            Some(
+                modules
+                    .watch(&config.plugins.dir)
+                    .context("watching the plugins directory")?,
+            )
+        } else {
+            None
+        };
         let config = Arc::new(config);
         let state = AppState {
             db: db.clone(),
@@ -57,6 +68,7 @@ impl Server {
             router,
             db,
             config,
+            _watcher: watcher,
         })
     }
 

@@ -6,6 +6,7 @@ mod auth;
 mod bench;
 mod modules;
 mod service;
+mod system;
 mod tenant;
 mod users;
 pub mod views;
@@ -41,6 +42,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "users", description = "Users of the caller's tenant"),
         (name = "tenant", description = "The caller's tenant and its audit log"),
         (name = "modules", description = "Installed modules, and the ones the caller's tenant enabled"),
+        (name = "operator", description = "The host's operator (`EOEX_OPERATOR_TOKEN`), distinct from tenant roles"),
         (name = "service", description = "Health and self-description"),
     )
 )]
@@ -75,6 +77,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::router())
         .merge(tenant::router())
         .merge(modules::router())
+        .merge(system::router())
 }
 
 /// The whole application: routes, docs and middleware, ready to serve.

@@ -46,6 +46,16 @@ pub struct TenantModule {
     pub deactivated_at: Option<DateTime<Utc>>,
 }
 
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SystemLog {
+    pub log_id: Uuid,
+    pub log_level: String,
+    pub module: Option<String>,
+    pub message: String,
+    pub details: Option<Json<Value>>,
+    pub created_at: DateTime<Utc>,
+}
+
 /// What to record for a tenant's module.
 #[derive(Debug, Clone)]
 pub struct ModuleSetting {
@@ -317,6 +327,17 @@ impl Db {
             tx.commit().await?;
             Ok(true)
         })
+    }
+
+    /// The newest `system_logs` rows, newest first.
+    pub async fn system_logs(&self, limit: i64) -> Result<Vec<SystemLog>> {
+        Ok(with_db!(self, |pool| sqlx::query_as::<_, SystemLog>(
+            "SELECT log_id, log_level, module, message, details, created_at FROM system_logs \
+             ORDER BY log_id DESC LIMIT $1"
+        )
+        .bind(limit)
+        .fetch_all(pool)
+        .await)?)
     }
 
     /// A row of `system_logs` (warnings and errors worth an operator's attention).

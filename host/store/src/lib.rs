@@ -12,6 +12,7 @@ pub mod catalog;
 mod db;
 pub mod entities;
 pub mod events;
+pub mod packages;
 pub mod rate_limit;
 pub mod sessions;
 pub mod tenants;
