@@ -130,6 +130,9 @@ impl TestApp {
             database_url: Some(database_url.clone()),
             shutdown_grace_secs: Some(5),
             operator_token: Some(OPERATOR_TOKEN.into()),
+            // Fixtures in the plugins directory are unsigned; the signing tests turn
+            // development mode off.
+            dev_mode: Some(true),
             ..ServeArgs::default()
         };
         configure(&mut args);
@@ -245,6 +248,20 @@ impl TestApp {
     pub async fn put(&self, path: &str, token: &str, body: Value) -> Response {
         self.request(Method::PUT, path, Some(token), Some(body))
             .await
+    }
+
+    /// Publishes a component through the registry API as the operator.
+    pub async fn publish(&self, component: &[u8], signature: Option<&str>) -> Response {
+        let mut request = self
+            .client
+            .post(self.url("/api/v1/registry/packages"))
+            .bearer_auth(OPERATOR_TOKEN)
+            .header("content-type", "application/wasm")
+            .body(component.to_vec());
+        if let Some(signature) = signature {
+            request = request.header("x-eoex-signature", signature);
+        }
+        Response::from(request.send().await.expect("request sent")).await
     }
 
     /// The messages of the host's `system_logs`, newest first (operator endpoint).

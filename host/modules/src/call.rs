@@ -135,14 +135,20 @@ pub(crate) async fn handle_http(
     if writes && !caller.can_write() {
         return Err(ModuleError::ReadOnly);
     }
-    // The version the tenant was moved to, or (when this host does not have it, or a
-    // newer matching version arrived) the best match of its requirement.
-    let plugin = host.loaded.resolve(module, &state.version_requirement)?;
-    let plugin = match state.active_version.as_deref() {
-        Some(active) if active != plugin.manifest().version => {
-            upgrade_lazily(host, caller, &plugin, &state.version_requirement, active).await?
+    // The version the tenant runs (even if yanked since), unless a newer version
+    // satisfying its requirement has arrived: then the tenant moves to that one.
+    let active = state
+        .active_version
+        .as_deref()
+        .and_then(|v| host.loaded.version(module, v));
+    let newest = host.loaded.resolve(module, &state.version_requirement);
+    let plugin = match (active, newest) {
+        (Some(active), Ok(newest)) if version_of(&newest) > version_of(&active) => {
+            let from = active.manifest().version.clone();
+            upgrade_lazily(host, caller, &newest, &state.version_requirement, &from).await?
         }
-        _ => plugin,
+        (Some(active), _) => active,
+        (None, newest) => newest?,
     };
     let (response, events) = invoke(
         host,
@@ -154,10 +160,26 @@ pub(crate) async fn handle_http(
     )
     .await?;
     events::deliver(host, events).await;
-    response.ok_or_else(|| ModuleError::Plugin {
+    let mut response = response.ok_or_else(|| ModuleError::Plugin {
         module: module.to_owned(),
         error: CallError::Internal("no response".into()),
-    })
+    })?;
+    // Which version answered: for clients and operators, and the version tests.
+    response
+        .headers
+        .retain(|(name, _)| !name.eq_ignore_ascii_case(MODULE_VERSION_HEADER));
+    response.headers.push((
+        MODULE_VERSION_HEADER.to_owned(),
+        plugin.manifest().version.clone(),
+    ));
+    Ok(response)
+}
+
+/// The response header naming the module version that answered.
+pub const MODULE_VERSION_HEADER: &str = "x-module-version";
+
+fn version_of(plugin: &Plugin) -> semver::Version {
+    plugin.manifest().version().expect("validated at load")
 }
 
 /// A newer version matching the tenant's requirement has arrived: move the tenant to

@@ -13,6 +13,8 @@ use crate::ModuleError;
 #[derive(Default)]
 pub struct Loaded {
     modules: ArcSwap<BTreeMap<String, BTreeMap<Version, Arc<Plugin>>>>,
+    /// Yanked versions: still served to tenants running them, never resolved anew.
+    yanked: ArcSwap<std::collections::BTreeSet<(String, Version)>>,
 }
 
 /// A loaded module and its versions, oldest first.
@@ -38,6 +40,22 @@ impl Loaded {
             next
         });
         versions
+    }
+
+    pub fn yank(&self, module: &str, version: &str) {
+        if let Ok(version) = Version::parse(version) {
+            self.yanked.rcu(|current| {
+                let mut next = std::collections::BTreeSet::clone(current);
+                next.insert((module.to_owned(), version.clone()));
+                next
+            });
+        }
+    }
+
+    pub fn is_yanked(&self, module: &str, version: &Version) -> bool {
+        self.yanked
+            .load()
+            .contains(&(module.to_owned(), version.clone()))
     }
 
     pub fn contains(&self, module: &str) -> bool {
@@ -73,7 +91,7 @@ impl Loaded {
         versions
             .iter()
             .rev()
-            .find(|(v, _)| req.matches(v))
+            .find(|(v, _)| req.matches(v) && !self.is_yanked(module, v))
             .map(|(_, p)| p.clone())
             .ok_or_else(|| ModuleError::NoMatchingVersion {
                 module: module.to_owned(),

@@ -24,9 +24,31 @@ use eoex_store::catalog::{ModuleSetting, TenantModule};
 use eoex_store::{Db, StoreError};
 use uuid::Uuid;
 
+pub use call::MODULE_VERSION_HEADER;
 pub use catalog::{Loaded, LoadedModule};
+pub use eoex_registry::{PackageRecord, Registry, RegistryError, Signature, TrustPolicy};
 pub use eoex_runtime::{CallError, ReusePolicy, RuntimeConfig, RuntimeError};
 pub use watch::PluginWatcher;
+
+fn read_signed(path: &Path) -> Result<(Vec<u8>, Option<Signature>), ModuleError> {
+    let unreadable = |what: &Path, e: std::io::Error| {
+        ModuleError::Load(RuntimeError::Internal(format!(
+            "reading {}: {e}",
+            what.display()
+        )))
+    };
+    let bytes = std::fs::read(path).map_err(|e| unreadable(path, e))?;
+    let sig_path = eoex_registry::signing::signature_path(path);
+    let signature = match std::fs::read_to_string(&sig_path) {
+        Ok(text) => Some(
+            text.parse::<Signature>()
+                .map_err(RegistryError::InvalidSignature)?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(unreadable(&sig_path, e)),
+    };
+    Ok((bytes, signature))
+}
 
 /// Who a module call is for: the authenticated caller of the request.
 #[derive(Debug, Clone)]
@@ -68,6 +90,8 @@ pub enum ModuleError {
     #[error("could not load the module: {0}")]
     Load(#[from] RuntimeError),
     #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -75,9 +99,18 @@ pub enum ModuleError {
 pub struct ModuleHost {
     db: Db,
     runtime: Runtime,
+    registry: Registry,
     loaded: Loaded,
     /// Modules whose instances are reused across requests of one tenant.
     reuse: HashMap<String, ReusePolicy>,
+}
+
+/// What publishing a component did.
+pub struct Published {
+    pub plugin: Arc<Plugin>,
+    pub record: PackageRecord,
+    /// False when the same bytes had been published before (nothing changed).
+    pub new: bool,
 }
 
 impl ModuleHost {
@@ -85,24 +118,119 @@ impl ModuleHost {
         db: Db,
         config: RuntimeConfig,
         reuse: HashMap<String, ReusePolicy>,
+        registry: Registry,
     ) -> Result<Arc<ModuleHost>, ModuleError> {
         Ok(Arc::new(ModuleHost {
             db,
             runtime: Runtime::new(config)?,
+            registry,
             loaded: Loaded::default(),
             reuse,
         }))
     }
 
-    /// Loads a component, creates or migrates its entity tables, records it in the
-    /// catalog and makes it available to tenants whose requirement it satisfies.
-    pub async fn install(&self, component: &[u8]) -> Result<Arc<Plugin>, ModuleError> {
-        let mut plugin = self.runtime.load(component).await?;
-        if let Some(policy) = self.reuse.get(&plugin.manifest().name) {
-            plugin = Arc::new(plugin.with_options(PluginOptions {
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    async fn load(&self, component: &[u8]) -> Result<Arc<Plugin>, ModuleError> {
+        let plugin = self.runtime.load(component).await?;
+        Ok(match self.reuse.get(&plugin.manifest().name) {
+            Some(policy) => Arc::new(plugin.with_options(PluginOptions {
                 reuse: Some(*policy),
-            }));
+            })),
+            None => plugin,
+        })
+    }
+
+    /// Publishes a component: checks its signature against the trusted publisher keys
+    /// (before compiling anything), loads it (refusing what is not an `eoex:plugin`
+    /// component or whose manifest fails), records it in the registry (a version is
+    /// immutable: identical bytes are a no-op, different ones refused) and installs it,
+    /// so tenants whose requirement it satisfies move to it on their next request.
+    pub async fn publish(
+        &self,
+        component: &[u8],
+        signature: Option<&Signature>,
+    ) -> Result<Published, ModuleError> {
+        let publisher = self.registry.verify(component, signature)?;
+        let plugin = self.load(component).await?;
+        let manifest = plugin.manifest();
+        if let Some(loaded) = self.loaded.version(&manifest.name, &manifest.version)
+            && loaded.digest() != plugin.digest()
+        {
+            // Also a version built into the host, which the registry does not index.
+            return Err(RegistryError::VersionExists {
+                name: manifest.name.clone(),
+                version: manifest.version.clone(),
+                existing_digest: loaded.digest().to_owned(),
+            }
+            .into());
         }
+        let publication = self
+            .registry
+            .record(component, manifest, publisher.as_deref())
+            .await?;
+        let new = matches!(publication, eoex_registry::Publication::New(_));
+        let record = publication.record().clone();
+        let plugin = match self.loaded.version(&manifest.name, &manifest.version) {
+            Some(existing) => existing,
+            None => self.activate(plugin).await?,
+        };
+        Ok(Published {
+            plugin,
+            record,
+            new,
+        })
+    }
+
+    /// Loads every package the registry holds (yanked ones too: tenants running them
+    /// keep running them); a package that no longer loads is logged and skipped.
+    pub async fn load_published(&self) -> Result<(), ModuleError> {
+        for record in self.registry.list().await? {
+            let outcome = match self.registry.component(&record) {
+                Ok(bytes) => match self.load(&bytes).await {
+                    Ok(plugin) => self.activate(plugin).await.map(drop),
+                    Err(e) => Err(e),
+                },
+                Err(e) => Err(e.into()),
+            };
+            match outcome {
+                Ok(()) if record.yanked => self.loaded.yank(&record.package_name, &record.version),
+                Ok(()) => {}
+                Err(e) => {
+                    tracing::error!(package = %record.package_name, version = %record.version, error = %e, "published package not loaded");
+                    let message = format!(
+                        "package {} {} not loaded: {e}",
+                        record.package_name, record.version
+                    );
+                    let _ = self
+                        .db
+                        .system_log("error", Some(&record.package_name), &message, None)
+                        .await;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Yanks a published version: no requirement resolves to it any more, while tenants
+    /// already running it keep it until they move.
+    pub async fn yank(&self, name: &str, version: &str) -> Result<(), ModuleError> {
+        self.registry.yank(name, version).await?;
+        self.loaded.yank(name, version);
+        Ok(())
+    }
+
+    /// Installs a module built into the host (trusted as the host binary itself is).
+    pub async fn install_builtin(&self, component: &[u8]) -> Result<Arc<Plugin>, ModuleError> {
+        let plugin = self.load(component).await?;
+        self.activate(plugin).await
+    }
+
+    /// Creates or migrates the plugin's tables, records it in the module catalog and
+    /// makes it available to tenants whose requirement it satisfies.
+    async fn activate(&self, plugin: Arc<Plugin>) -> Result<Arc<Plugin>, ModuleError> {
         let manifest = plugin.manifest();
         self.db
             .ensure_entity_tables(&manifest.name, &manifest.entities)
@@ -135,14 +263,15 @@ impl ModuleHost {
         outcomes
     }
 
-    /// Installs one component file; a refusal is logged and kept in `system_logs`.
+    /// Publishes one component file, with the signature in `<file>.sig` if there is
+    /// one; a refusal is logged and kept in `system_logs`.
     pub async fn install_file(&self, path: &Path) -> Result<Arc<Plugin>, ModuleError> {
-        let result = match std::fs::read(path) {
-            Ok(bytes) => self.install(&bytes).await,
-            Err(e) => Err(ModuleError::Load(RuntimeError::Internal(format!(
-                "reading {}: {e}",
-                path.display()
-            )))),
+        let result = match read_signed(path) {
+            Ok((bytes, signature)) => self
+                .publish(&bytes, signature.as_ref())
+                .await
+                .map(|p| p.plugin),
+            Err(e) => Err(e),
         };
         if let Err(e) = &result {
             tracing::error!(path = %path.display(), error = %e, "plugin refused");
@@ -160,7 +289,7 @@ impl ModuleHost {
         result
     }
 
-    /// Every loaded module with its versions, newest last.
+    /// Every loaded module with its versions, oldest first.
     pub fn modules(&self) -> Vec<LoadedModule> {
         self.loaded.snapshot()
     }

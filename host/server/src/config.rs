@@ -92,6 +92,12 @@ pub struct ServeArgs {
     /// Bearer token for operator endpoints (registry publishing, system logs) [default: none, closed].
     #[arg(long, env = "EOEX_OPERATOR_TOKEN", hide_env_values = true)]
     pub operator_token: Option<String>,
+    /// Publisher keys whose signed packages this host loads, comma-separated `ed25519:<hex>`.
+    #[arg(long, env = "EOEX_TRUSTED_KEYS", value_delimiter = ',')]
+    pub trusted_keys: Option<Vec<String>>,
+    /// Development mode: also load unsigned packages, and ones signed by any key [default: false].
+    #[arg(long, env = "EOEX_DEV_MODE")]
+    pub dev_mode: Option<bool>,
     /// Watch the plugins directory and hot-reload components dropped there [default: true].
     #[arg(long, env = "EOEX_WATCH_PLUGINS")]
     pub watch_plugins: Option<bool>,
@@ -131,6 +137,8 @@ impl ServeArgs {
                 .or(fallback.plugin_reuse_max_requests),
             watch_plugins: self.watch_plugins.or(fallback.watch_plugins),
             operator_token: self.operator_token.or(fallback.operator_token),
+            trusted_keys: self.trusted_keys.or(fallback.trusted_keys),
+            dev_mode: self.dev_mode.or(fallback.dev_mode),
         }
     }
 }
@@ -161,6 +169,10 @@ pub struct PluginLimits {
     pub reuse: Vec<String>,
     pub reuse_max_requests: u32,
     pub watch: bool,
+    /// Publisher keys (`ed25519:<hex>`) whose packages load.
+    pub trusted_keys: Vec<String>,
+    /// Unsigned packages load too.
+    pub development: bool,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -255,6 +267,8 @@ impl Config {
                 reuse: args.plugin_reuse.unwrap_or_default(),
                 reuse_max_requests: args.plugin_reuse_max_requests.unwrap_or(1000),
                 watch: args.watch_plugins.unwrap_or(true),
+                trusted_keys: args.trusted_keys.unwrap_or_default(),
+                development: args.dev_mode.unwrap_or(false),
             },
             operator_token: match args.operator_token {
                 Some(token) if token.trim().len() < 24 => {

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use eoex_modules::{ModuleHost, PluginWatcher, ReusePolicy, RuntimeConfig};
+use eoex_modules::{ModuleHost, PluginWatcher, Registry, ReusePolicy, RuntimeConfig, TrustPolicy};
 use eoex_store::Db;
 use tokio::net::TcpListener;
 
@@ -123,14 +123,27 @@ async fn start_modules(db: &Db, config: &Config) -> anyhow::Result<Arc<ModuleHos
         ..ReusePolicy::default()
     };
     let reuse = limits.reuse.iter().map(|m| (m.clone(), policy)).collect();
-    let modules =
-        ModuleHost::new(db.clone(), runtime, reuse).context("starting the plugin runtime")?;
+    let trust = TrustPolicy {
+        trusted: TrustPolicy::parse_keys(&limits.trusted_keys).context("EOEX_TRUSTED_KEYS")?,
+        development: limits.development,
+    };
+    if trust.development {
+        tracing::warn!("development mode: unsigned plugin packages are accepted");
+    }
+    let registry = Registry::new(db.clone(), config.data_dir.join("registry"), trust)
+        .context("opening the registry's blob store")?;
+    let modules = ModuleHost::new(db.clone(), runtime, reuse, registry)
+        .context("starting the plugin runtime")?;
     for (name, component) in eoex_plugin_artifacts::BUNDLED {
         modules
-            .install(component)
+            .install_builtin(component)
             .await
             .with_context(|| format!("loading the bundled module {name}"))?;
     }
+    modules
+        .load_published()
+        .await
+        .context("loading the registry's packages")?;
     std::fs::create_dir_all(&limits.dir)
         .with_context(|| format!("creating {}", limits.dir.display()))?;
     modules.install_dir(&limits.dir).await;

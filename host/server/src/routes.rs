@@ -5,6 +5,7 @@ mod auth;
 #[cfg(feature = "bench-native")]
 mod bench;
 mod modules;
+mod registry;
 mod service;
 mod system;
 mod tenant;
@@ -42,6 +43,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "users", description = "Users of the caller's tenant"),
         (name = "tenant", description = "The caller's tenant and its audit log"),
         (name = "modules", description = "Installed modules, and the ones the caller's tenant enabled"),
+        (name = "registry", description = "Plugin packages: publishing (operator), versions, yanking"),
         (name = "operator", description = "The host's operator (`EOEX_OPERATOR_TOKEN`), distinct from tenant roles"),
         (name = "service", description = "Health and self-description"),
     )
@@ -78,6 +80,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(tenant::router())
         .merge(modules::router())
         .merge(system::router())
+        .merge(registry::router())
 }
 
 /// The whole application: routes, docs and middleware, ready to serve.

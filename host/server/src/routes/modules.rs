@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use eoex_abi::{FORWARDED_HEADERS, HttpRequest};
-use eoex_modules::{CallError, CallerInfo, ModuleError};
+use eoex_modules::{CallError, CallerInfo, ModuleError, RegistryError, RuntimeError};
 use eoex_store::catalog::TenantModule;
 use serde::{Deserialize, Serialize};
 use utoipa_axum::router::OpenApiRouter;
@@ -335,13 +335,78 @@ pub(crate) fn module_error(err: ModuleError) -> ApiError {
             CallError::Refused(message) => ApiError::conflict("plugin_refused", message),
             CallError::Internal(detail) => ApiError::internal(detail),
         },
+        ModuleError::Registry(e) => registry_error(e),
         ModuleError::Store(e) => e.into(),
-        e @ ModuleError::Load(_) => ApiError::internal(e),
+        ModuleError::Load(e) => load_error(e),
+    }
+}
+
+/// A component the runtime would not load: the uploader's fault, except runtime failures.
+pub(crate) fn load_error(err: RuntimeError) -> ApiError {
+    match err {
+        e @ (RuntimeError::NotWasm | RuntimeError::NotAComponent) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not_a_component",
+            e.to_string(),
+        ),
+        e @ RuntimeError::Invalid(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_component",
+            e.to_string(),
+        ),
+        e @ RuntimeError::WrongWorld(_) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "wrong_world",
+            e.to_string(),
+        ),
+        e @ (RuntimeError::Manifest(_) | RuntimeError::ManifestCall(_)) => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_manifest",
+            e.to_string(),
+        ),
+        e @ RuntimeError::HostApiUnsupported { .. } => ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "host_api_unsupported",
+            e.to_string(),
+        ),
+        e => ApiError::internal(e),
+    }
+}
+
+pub(crate) fn registry_error(err: RegistryError) -> ApiError {
+    match err {
+        e @ (RegistryError::Unsigned
+        | RegistryError::UntrustedKey { .. }
+        | RegistryError::BadSignature) => {
+            ApiError::new(StatusCode::FORBIDDEN, "untrusted_package", e.to_string())
+        }
+        e @ RegistryError::InvalidSignature(_) => {
+            ApiError::new(StatusCode::BAD_REQUEST, "invalid_signature", e.to_string())
+        }
+        e @ (RegistryError::InvalidManifest(_) | RegistryError::HostApiUnsupported { .. }) => {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_manifest",
+                e.to_string(),
+            )
+        }
+        e @ RegistryError::VersionExists { .. } => {
+            ApiError::conflict("version_exists", e.to_string())
+        }
+        e @ (RegistryError::UnknownPackage(_) | RegistryError::UnknownVersion { .. }) => {
+            ApiError::new(StatusCode::NOT_FOUND, "not_found", e.to_string())
+        }
+        e
+        @ (RegistryError::NoMatchingVersion { .. } | RegistryError::InvalidRequirement { .. }) => {
+            ApiError::validation("version", e)
+        }
+        e => ApiError::internal(e),
     }
 }
 
 /// Headers a plugin may set on its responses.
 const RESPONSE_HEADERS: &[&str] = &[
+    eoex_modules::MODULE_VERSION_HEADER,
     "content-type",
     "content-disposition",
     "cache-control",
