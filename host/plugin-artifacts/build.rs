@@ -17,6 +17,7 @@ const TARGET: &str = "wasm32-wasip2";
 const PLUGINS: &[(&str, &str)] = &[
     ("crm", "crm"),
     ("fixtures/crm-next", "crm_next"),
+    ("fixtures/misbehave-next", "misbehave_next"),
     ("fixtures/misbehave", "misbehave"),
     ("fixtures/not-a-plugin", "not-a-plugin"),
 ];

@@ -143,7 +143,11 @@ pub(crate) async fn handle_http(
         .and_then(|v| host.loaded.version(module, v));
     let newest = host.loaded.resolve(module, &state.version_requirement);
     let plugin = match (active, newest) {
-        (Some(active), Ok(newest)) if version_of(&newest) > version_of(&active) => {
+        // Automatic moves never grant new permissions: those wait for an admin's PUT.
+        (Some(active), Ok(newest))
+            if version_of(&newest) > version_of(&active)
+                && crate::new_permissions(&active, &newest).is_empty() =>
+        {
             let from = active.manifest().version.clone();
             upgrade_lazily(host, caller, &newest, &state.version_requirement, &from).await?
         }

@@ -30,6 +30,24 @@ pub use eoex_registry::{PackageRecord, Registry, RegistryError, Signature, Trust
 pub use eoex_runtime::{CallError, ReusePolicy, RuntimeConfig, RuntimeError};
 pub use watch::PluginWatcher;
 
+/// The permissions `to` asks for that `from` did not have, as `module.entity:access`.
+pub(crate) fn new_permissions(from: &Plugin, to: &Plugin) -> Vec<String> {
+    let text = |p: &eoex_abi::manifest::Permission| {
+        let access = match p.access {
+            eoex_abi::manifest::Access::Read => "read",
+            eoex_abi::manifest::Access::Write => "write",
+        };
+        format!("{}:{access}", p.entity)
+    };
+    let had: Vec<String> = from.manifest().permissions.iter().map(text).collect();
+    to.manifest()
+        .permissions
+        .iter()
+        .map(text)
+        .filter(|p| !had.contains(p))
+        .collect()
+}
+
 fn read_signed(path: &Path) -> Result<(Vec<u8>, Option<Signature>), ModuleError> {
     let unreadable = |what: &Path, e: std::io::Error| {
         ModuleError::Load(RuntimeError::Internal(format!(
@@ -83,6 +101,15 @@ pub enum ModuleError {
     InvalidRequirement(String),
     #[error("the readonly role cannot make changes")]
     ReadOnly,
+    #[error(
+        "{module} {version} asks for permissions the current version does not have: {}; approve them with \"approve_permissions\"",
+        permissions.join(", ")
+    )]
+    ApprovalRequired {
+        module: String,
+        version: String,
+        permissions: Vec<String>,
+    },
     #[error("module {module} refused: {message}")]
     HookRefused { module: String, message: String },
     #[error("module {module} failed: {error}")]
@@ -313,12 +340,17 @@ impl ModuleHost {
     /// for the first time runs the plugin's install hook, moving to another version its
     /// upgrade hook; the hook and the new state commit together, so a failing hook
     /// leaves the tenant as it was.
+    ///
+    /// Moving to a version that asks for permissions the current one did not have needs
+    /// the admin's explicit approval: each new permission (`module.entity:read|write`)
+    /// must be listed in `approved`.
     pub async fn configure(
         self: &Arc<Self>,
         caller: &CallerInfo,
         module: &str,
         enabled: bool,
         requirement: Option<&str>,
+        approved: &[String],
     ) -> Result<TenantModule, ModuleError> {
         if !self.loaded.contains(module) {
             return Err(ModuleError::UnknownModule(module.to_owned()));
@@ -337,6 +369,22 @@ impl ModuleHost {
             active_version: Some(version.clone()),
         };
         let previous = current.as_ref().and_then(|c| c.active_version.clone());
+        if let Some(from) = previous
+            .as_deref()
+            .and_then(|v| self.loaded.version(module, v))
+        {
+            let unapproved: Vec<String> = new_permissions(&from, &plugin)
+                .into_iter()
+                .filter(|p| !approved.contains(p))
+                .collect();
+            if !unapproved.is_empty() {
+                return Err(ModuleError::ApprovalRequired {
+                    module: module.to_owned(),
+                    version,
+                    permissions: unapproved,
+                });
+            }
+        }
         let hook = match (&previous, enabled) {
             (None, true) => Some(call::Hook::Install),
             (Some(from), true) if *from != version => Some(call::Hook::Upgrade(from.clone())),

@@ -16,6 +16,10 @@ pub mod fixtures {
     /// `plugins/crm`, for upgrades from the bundled 1.0.0.
     pub const CRM_NEXT: &str = concat!(env!("OUT_DIR"), "/crm_next.wasm");
 
+    /// Module `misbehave` at version 1.1.0, which asks for read access to
+    /// `crm.contacts` (see `plugins/fixtures/misbehave-next`).
+    pub const MISBEHAVE_NEXT: &str = concat!(env!("OUT_DIR"), "/misbehave_next.wasm");
+
     /// A component of the wrong world (see `plugins/fixtures/not-a-plugin`): a plain
     /// wasm32-wasip2 program, a `wasi:cli` command rather than an `eoex:plugin`.
     pub const NOT_A_PLUGIN: &str = concat!(env!("OUT_DIR"), "/not-a-plugin.wasm");
@@ -40,6 +44,7 @@ mod tests {
         let fixtures = [
             ("misbehave", fixtures::MISBEHAVE),
             ("crm-next", fixtures::CRM_NEXT),
+            ("misbehave-next", fixtures::MISBEHAVE_NEXT),
             ("not-a-plugin", fixtures::NOT_A_PLUGIN),
         ]
         .map(|(name, path)| {

@@ -200,6 +200,10 @@ pub struct ConfigureModule {
     /// A semver requirement (`^1.2`, `~1.3`, `=1.3.0`, `*`); default: keep the
     /// current one (`*` at first).
     version: Option<String>,
+    /// Permissions the new version asks for that the current one did not have, as
+    /// `module.entity:read|write`, approved by this request.
+    #[serde(default)]
+    approve_permissions: Vec<String>,
 }
 
 /// Enable or disable a module for the caller's tenant, at a version (owner or admin).
@@ -224,6 +228,7 @@ async fn configure_module(
             &name,
             req.enabled,
             req.version.as_deref().map(str::trim),
+            &req.approve_permissions,
         )
         .await
         .map_err(module_error)?;
@@ -307,6 +312,9 @@ pub(crate) fn module_error(err: ModuleError) -> ApiError {
             ApiError::validation("version", e)
         }
         ModuleError::ReadOnly => ApiError::forbidden("the readonly role cannot make changes"),
+        e @ ModuleError::ApprovalRequired { .. } => {
+            ApiError::conflict("permission_approval_required", e.to_string())
+        }
         e @ ModuleError::HookRefused { .. } => ApiError::conflict("hook_refused", e.to_string()),
         ModuleError::Plugin { module, error } => match error {
             CallError::Timeout(limit) => ApiError::new(
