@@ -2,16 +2,17 @@
 //! changes there is installed — its tenants move to it on their next request, while
 //! requests in flight finish on the version they started with.
 //!
-//! A file is read only once it has stopped changing (no event and the same size and
-//! modification time for `SETTLE`), so a copy in progress is not picked up half
-//! written. Operators who can should still copy to a temporary name and rename it into
-//! place, which is atomic.
+//! A file written in place is read only once it has stopped changing (no event and the
+//! same size and modification time for `SETTLE`), so a copy in progress is not picked
+//! up half written. A file renamed into the directory (the atomic way: copy to a
+//! temporary name elsewhere, then `mv`) is read at once.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use notify::event::{ModifyKind, RenameMode};
 use notify::{EventKind, RecursiveMode, Watcher};
 use tokio::sync::mpsc;
 
@@ -34,15 +35,20 @@ impl Drop for PluginWatcher {
 impl ModuleHost {
     /// Watches `dir` and installs every `*.wasm` that appears or changes in it.
     pub fn watch(self: &Arc<Self>, dir: &Path) -> Result<PluginWatcher, ModuleError> {
-        let (tx, rx) = mpsc::unbounded_channel::<PathBuf>();
+        let (tx, rx) = mpsc::unbounded_channel::<(PathBuf, bool)>();
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 if let Ok(event) = event
                     && matches!(event.kind, EventKind::Create(_) | EventKind::Modify(_))
                 {
+                    // A file renamed into place is complete: no need to let it settle.
+                    let renamed = matches!(
+                        event.kind,
+                        EventKind::Modify(ModifyKind::Name(RenameMode::To | RenameMode::Both))
+                    );
                     for path in event.paths {
                         if path.extension().is_some_and(|e| e == "wasm") {
-                            let _ = tx.send(path);
+                            let _ = tx.send((path, renamed));
                         }
                     }
                 }
@@ -71,15 +77,28 @@ fn fingerprint(path: &Path) -> Option<(u64, SystemTime)> {
     Some((meta.len(), meta.modified().ok()?))
 }
 
-async fn settle_and_install(host: Arc<ModuleHost>, mut events: mpsc::UnboundedReceiver<PathBuf>) {
-    // Path → (last event, fingerprint seen then).
+async fn settle_and_install(
+    host: Arc<ModuleHost>,
+    mut events: mpsc::UnboundedReceiver<(PathBuf, bool)>,
+) {
+    // Path → (when it counts as settled, fingerprint seen at the last event).
     let mut pending: HashMap<PathBuf, (Instant, Option<(u64, SystemTime)>)> = HashMap::new();
     loop {
-        let next = tokio::time::timeout(SETTLE / 2, events.recv()).await;
+        let wait = if pending.is_empty() {
+            Duration::from_secs(3600)
+        } else {
+            Duration::from_millis(10)
+        };
+        let next = tokio::time::timeout(wait, events.recv()).await;
         match next {
-            Ok(Some(path)) => {
+            Ok(Some((path, renamed))) => {
                 let print = fingerprint(&path);
-                pending.insert(path, (Instant::now(), print));
+                let settled = if renamed {
+                    Instant::now()
+                } else {
+                    Instant::now() + SETTLE
+                };
+                pending.insert(path, (settled, print));
             }
             Ok(None) => return,
             Err(_) => {}
@@ -87,7 +106,7 @@ async fn settle_and_install(host: Arc<ModuleHost>, mut events: mpsc::UnboundedRe
         let now = Instant::now();
         let ready: Vec<PathBuf> = pending
             .iter()
-            .filter(|(_, (at, _))| now.duration_since(*at) >= SETTLE)
+            .filter(|(_, (settled, _))| now >= *settled)
             .map(|(path, _)| path.clone())
             .collect();
         for path in ready {
@@ -98,7 +117,7 @@ async fn settle_and_install(host: Arc<ModuleHost>, mut events: mpsc::UnboundedRe
             }
             if current != seen {
                 // Still being written: look again after it settles.
-                pending.insert(path, (Instant::now(), current));
+                pending.insert(path, (Instant::now() + SETTLE, current));
                 continue;
             }
             // A refusal is logged by install_file; the versions loaded so far keep serving.
