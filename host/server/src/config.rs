@@ -24,9 +24,69 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[expect(clippy::large_enum_variant, reason = "one value, parsed once at start")]
 pub enum Command {
     /// Run the server (the default when no subcommand is given).
     Serve(ServeArgs),
+    /// Write, build, sign and publish plugins.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+/// `eoex plugin …`, carried out by the binary (`src/cli.rs`).
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// Create a signing key and print its public key, for the hosts' EOEX_TRUSTED_KEYS.
+    Keygen {
+        /// Where to write the key [default: ~/.config/eoex/signing-key].
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Create a plugin crate on the SDK, ready to build: DIR/NAME.
+    New {
+        /// Module name: a lower-case letter, then lower-case letters, digits, `_` or `-`
+        /// (the crate keeps `-`, the module name has `_`).
+        name: String,
+        /// Directory to create the crate in.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        path: PathBuf,
+        /// The SDK, the `sdk/` directory of an EOEX checkout [default: the one this
+        /// binary was built from].
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Build the plugin crate in PATH for wasm32-wasip2, validate the component as the
+    /// registry would and sign it (`<file>.wasm.sig`) if there is a signing key.
+    Build {
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Signing key [default: ~/.config/eoex/signing-key, if it exists].
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// Publish a component to a server's registry, with FILE.sig as its signature.
+    Publish {
+        file: PathBuf,
+        /// The server's base URL, e.g. https://eoex.example.com.
+        #[arg(long)]
+        server: String,
+        /// The server's operator token.
+        #[arg(long, env = "EOEX_OPERATOR_TOKEN", hide_env_values = true)]
+        token: String,
+        /// Signing key, used when there is no FILE.sig [default:
+        /// ~/.config/eoex/signing-key, if it exists].
+        #[arg(long)]
+        key: Option<PathBuf>,
+    },
+    /// List the packages in a server's registry.
+    List {
+        /// The server's base URL, e.g. https://eoex.example.com.
+        #[arg(long)]
+        server: String,
+        /// A user's access token.
+        #[arg(long, env = "EOEX_TOKEN", hide_env_values = true)]
+        token: String,
+    },
 }
 
 /// Server options. Each may also come from the environment or the config file.
