@@ -61,7 +61,55 @@ async fn new_permissions_need_approval_and_then_grant_tenant_bound_reads(backend
             .header("x-module-version"),
         Some("1.0.0")
     );
-    // …only by one that does.
+    // …and a failing upgrade hook leaves the tenant where it was, with the error.
+    let blocker = app
+        .post(
+            "/api/v1/misbehave/items",
+            &owner.token,
+            json!({"name": "refuse upgrades"}),
+        )
+        .await;
+    blocker.assert_status(StatusCode::CREATED);
+    let hook_failed = app
+        .put(
+            "/api/v1/tenant/modules/misbehave",
+            &owner.token,
+            json!({"enabled": true, "version": "^1.1", "approve_permissions": ["crm.contacts:read"]}),
+        )
+        .await;
+    hook_failed.assert_error(StatusCode::CONFLICT, "hook_refused");
+    assert!(
+        hook_failed.text.contains("refuse upgrades"),
+        "{}",
+        hook_failed.text
+    );
+    let state = app.get("/api/v1/tenant/modules", &owner.token).await.body;
+    let misbehave = state["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["module_name"] == "misbehave")
+        .unwrap()
+        .clone();
+    assert_eq!(misbehave["active_version"], "1.0.0");
+    assert_eq!(
+        misbehave["version_requirement"], "*",
+        "the failed move left no trace"
+    );
+    assert_eq!(
+        app.get("/api/v1/misbehave/ok", &owner.token)
+            .await
+            .header("x-module-version"),
+        Some("1.0.0")
+    );
+    let blocker_path = format!(
+        "/api/v1/misbehave/items/{}",
+        blocker.body["item_id"].as_str().unwrap()
+    );
+    app.delete(&blocker_path, &owner.token)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    // Only by one that approves, once nothing blocks the hook.
     let approved = app
         .put(
             "/api/v1/tenant/modules/misbehave",
