@@ -11,29 +11,6 @@ use crate::audit::{Origin, insert_sql, write_audit};
 use crate::db::with_db;
 use crate::{Db, DbKind, Result};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ModuleRecord {
-    pub module_id: Uuid,
-    pub module_name: String,
-    pub module_version: String,
-    pub description: Option<String>,
-    pub category: Option<String>,
-    pub is_active: bool,
-    pub metadata: Json<Value>,
-}
-
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct FeatureRecord {
-    pub module_name: String,
-    pub component_name: String,
-    pub component_type: String,
-    pub component_description: Option<String>,
-    pub feature_id: Option<Uuid>,
-    pub feature_key: Option<String>,
-    pub feature_name: Option<String>,
-    pub feature_description: Option<String>,
-}
-
 /// A module's state for one tenant.
 #[derive(Debug, Clone, sqlx::FromRow, serde::Serialize)]
 pub struct TenantModule {
@@ -187,33 +164,6 @@ impl Db {
             tx.commit().await?;
             Ok(())
         })
-    }
-
-    pub async fn modules(&self) -> Result<Vec<ModuleRecord>> {
-        Ok(with_db!(self, |pool| {
-            sqlx::query_as::<_, ModuleRecord>(
-            "SELECT module_id, module_name, module_version, description, category, is_active, metadata \
-             FROM modules ORDER BY module_name"
-        )
-        .fetch_all(pool)
-        .await
-        })?)
-    }
-
-    /// Every component of every module with its features (a component without
-    /// features appears once with empty feature columns).
-    pub async fn module_features(&self) -> Result<Vec<FeatureRecord>> {
-        Ok(with_db!(self, |pool| {
-            sqlx::query_as::<_, FeatureRecord>(
-            "SELECT m.module_name, c.component_name, c.component_type, c.description AS component_description, \
-             f.feature_id, f.feature_key, f.feature_name, f.description AS feature_description \
-             FROM modules m JOIN components c ON c.module_id = m.module_id \
-             LEFT JOIN features f ON f.component_id = c.component_id \
-             ORDER BY m.module_name, c.component_name, f.feature_key"
-        )
-        .fetch_all(pool)
-        .await
-        })?)
     }
 
     /// Every module with this tenant's state of it (modules it never enabled appear

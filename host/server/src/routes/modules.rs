@@ -140,12 +140,12 @@ pub struct TenantModuleList {
     items: Vec<TenantModuleView>,
 }
 
-async fn tenant_module_view(
+/// `disabled` is the tenant's switched-off feature keys, read once per request.
+fn tenant_module_view(
     state: &AppState,
-    tenant: uuid::Uuid,
+    disabled: &[String],
     module: TenantModule,
-) -> ApiResult<TenantModuleView> {
-    let disabled = state.db.disabled_features(tenant).await?;
+) -> TenantModuleView {
     let features = state
         .modules
         .manifest(&module.module_name)
@@ -160,7 +160,7 @@ async fn tenant_module_view(
                 .collect()
         })
         .unwrap_or_default();
-    Ok(TenantModuleView {
+    TenantModuleView {
         module_name: module.module_name,
         is_enabled: module.is_enabled,
         version_requirement: module.version_requirement,
@@ -168,7 +168,7 @@ async fn tenant_module_view(
         activated_at: module.activated_at,
         deactivated_at: module.deactivated_at,
         features,
-    })
+    }
 }
 
 /// The caller's tenant's state of every installed module.
@@ -179,6 +179,7 @@ async fn tenant_modules(
     caller: Caller,
 ) -> ApiResult<Json<TenantModuleList>> {
     let tenant = caller.tenant_id();
+    let disabled = state.db.disabled_features(tenant).await?;
     let mut items = Vec::new();
     for module in state
         .modules
@@ -187,7 +188,7 @@ async fn tenant_modules(
         .map_err(module_error)?
     {
         if state.modules.is_installed(&module.module_name) {
-            items.push(tenant_module_view(&state, tenant, module).await?);
+            items.push(tenant_module_view(&state, &disabled, module));
         }
     }
     Ok(Json(TenantModuleList { items }))
@@ -232,9 +233,8 @@ async fn configure_module(
         )
         .await
         .map_err(module_error)?;
-    Ok(Json(
-        tenant_module_view(&state, caller.tenant_id(), module).await?,
-    ))
+    let disabled = state.db.disabled_features(caller.tenant_id()).await?;
+    Ok(Json(tenant_module_view(&state, &disabled, module)))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]

@@ -130,10 +130,6 @@ impl PluginTx {
         Ok(())
     }
 
-    pub fn tenant_id(&self) -> Uuid {
-        self.tenant_id
-    }
-
     /// Runs `sql`, returning the JSON records it selects.
     async fn fetch_records(&mut self, sql: Sql) -> Result<Vec<Value>, HostError> {
         let rows: Vec<String> = with_tx!(self, |conn| bind_all!(
