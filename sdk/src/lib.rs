@@ -32,9 +32,11 @@
 
 mod error;
 mod http;
+pub mod list;
 mod manifest;
 mod router;
 pub mod store;
+pub mod validate;
 
 #[cfg(target_family = "wasm")]
 #[doc(hidden)]
@@ -49,6 +51,7 @@ use testing::backend;
 
 pub use error::{Error, HostError};
 pub use http::{Context, Request, Response, context};
+pub use list::{Listed, Listing};
 pub use manifest::{
     Access, Component, Entity, Feature, Field, FieldKind, HOST_API, Index, Manifest, Permission,
     RouteDef,
@@ -58,10 +61,11 @@ pub use store::{Aggregation, Filter, Page, Query, Scalar};
 
 /// What a plugin author writes most often: `use eoex_sdk::prelude::*;`.
 pub mod prelude {
+    pub use crate::list::{Listed, Listing};
     pub use crate::store::{self, Aggregation, Filter, Page, Query};
     pub use crate::{
         Access, Component, Context, Entity, Error, Field, HostError, Manifest, Plugin, Request,
-        Response, Router, events, log, register_plugin, sequence,
+        Response, Router, events, log, register_plugin, sequence, users,
     };
 }
 
@@ -128,6 +132,36 @@ pub mod sequence {
     /// The next value (from 1) of the module's sequence `name`, e.g. for invoice numbers.
     pub fn next(name: &str) -> Result<u64, HostError> {
         crate::backend::next_sequence(name)
+    }
+}
+
+/// The tenant's users, so records can be assigned to and owned by people.
+pub mod users {
+    use serde::Serialize;
+
+    use crate::HostError;
+
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+    pub struct User {
+        pub user_id: String,
+        pub email: String,
+        pub first_name: Option<String>,
+        pub last_name: Option<String>,
+        /// owner, admin, user or readonly.
+        pub role: String,
+        pub is_active: bool,
+    }
+
+    /// The user with this id in the current tenant; `None` for an unknown or malformed
+    /// id and for a user of another tenant.
+    pub fn get(user_id: &str) -> Result<Option<User>, HostError> {
+        crate::backend::user(user_id)
+    }
+
+    /// Whether `user_id` names an active user of the current tenant: what a module
+    /// checks before assigning a record to someone.
+    pub fn is_active_member(user_id: &str) -> Result<bool, HostError> {
+        Ok(get(user_id)?.is_some_and(|user| user.is_active))
     }
 }
 

@@ -46,6 +46,7 @@ use std::rc::Rc;
 use serde_json::Value;
 
 use crate::log::Level;
+use crate::users::User;
 use crate::{Context, Error, Manifest, Plugin, Request, Response};
 
 /// An event a call published and committed.
@@ -77,6 +78,7 @@ struct State {
     pending: Vec<Event>,
     events: Vec<Event>,
     logs: Vec<(Level, String)>,
+    users: Vec<User>,
 }
 
 /// Requests come from the configured user; hooks and events run as `system`.
@@ -115,6 +117,14 @@ impl TestHost {
                 pending: Vec::new(),
                 events: Vec::new(),
                 logs: Vec::new(),
+                users: vec![User {
+                    user_id: USER_ID.into(),
+                    email: "owner@example.com".into(),
+                    first_name: Some("Olive".into()),
+                    last_name: Some("Owner".into()),
+                    role: "owner".into(),
+                    is_active: true,
+                }],
             })),
         };
         host.activate();
@@ -137,6 +147,15 @@ impl TestHost {
     /// These feature keys are enabled for the tenant.
     pub fn with_features<S: Into<String>>(self, features: impl IntoIterator<Item = S>) -> TestHost {
         self.state.borrow_mut().context.features = features.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Adds a user to the tenant (it starts with its owner, [`USER_ID`]), for
+    /// [`users::get`](crate::users::get) to find.
+    pub fn add_user(&self, user: User) -> &TestHost {
+        let mut state = self.state.borrow_mut();
+        state.users.retain(|u| u.user_id != user.user_id);
+        state.users.push(user);
         self
     }
 
@@ -379,5 +398,9 @@ pub(crate) mod backend {
             }
             Ok(())
         })
+    }
+
+    pub fn user(user_id: &str) -> Result<Option<crate::users::User>, HostError> {
+        with_state(|state| Ok(state.users.iter().find(|u| u.user_id == user_id).cloned()))
     }
 }

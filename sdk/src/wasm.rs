@@ -20,7 +20,7 @@ pub mod bindings {
     });
 }
 
-use bindings::eoex::host::{context, events, log, sequences, store, types};
+use bindings::eoex::host::{context, events, log, sequences, store, types, users};
 use bindings::exports::eoex::plugin::guest;
 
 /// Implements the WIT export for `P`; named by [`register_plugin!`](crate::register_plugin).
@@ -324,4 +324,16 @@ pub(crate) fn next_sequence(name: &str) -> Result<u64, HostError> {
 
 pub(crate) fn publish(topic: &str, payload: &str) -> Result<(), HostError> {
     events::publish(topic, payload).map_err(host_error)
+}
+
+pub(crate) fn user(user_id: &str) -> Result<Option<crate::users::User>, HostError> {
+    let user = users::get(user_id).map_err(host_error)?;
+    Ok(user.map(|u| crate::users::User {
+        user_id: u.user_id,
+        email: u.email,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        role: u.role,
+        is_active: u.is_active,
+    }))
 }

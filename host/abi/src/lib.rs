@@ -8,7 +8,7 @@ pub mod manifest;
 pub mod services;
 
 pub use manifest::{HOST_API_VERSION, Manifest, ManifestError};
-pub use services::{HostError, HostServices, RequestContext};
+pub use services::{HostError, HostServices, RequestContext, UserInfo};
 
 /// A request as a plugin's `handle-http` sees it (path below the module prefix).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -140,6 +140,17 @@ pub struct RequestContext {
     pub request_id: String,
 }
 
+/// `eoex:host/users.user`: one user of the call's tenant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserInfo {
+    pub user_id: String,
+    pub email: String,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub role: String,
+    pub is_active: bool,
+}
+
 /// The host's side of one plugin call. Implementations bind the tenant and module of
 /// the call into everything they do, and check each request against the manifest.
 #[async_trait::async_trait]
@@ -170,4 +181,6 @@ pub trait HostServices: Send {
     async fn aggregate(&mut self, aggregation: Aggregation) -> Result<Vec<Value>, HostError>;
     async fn next_sequence(&mut self, name: &str) -> Result<u64, HostError>;
     async fn publish(&mut self, topic: &str, payload: Value) -> Result<(), HostError>;
+    /// A user of the call's tenant; `None` for any other id.
+    async fn user(&mut self, user_id: &str) -> Result<Option<UserInfo>, HostError>;
 }

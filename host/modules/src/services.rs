@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use eoex_abi::manifest::Access;
 use eoex_abi::services::{Aggregation, Filter, LogLevel, Page, Query};
-use eoex_abi::{HostError, HostServices, RequestContext};
+use eoex_abi::{HostError, HostServices, RequestContext, UserInfo};
 use eoex_runtime::Plugin;
 use eoex_store::entities::{EntityRef, PluginTx};
 use serde_json::Value;
@@ -318,5 +318,9 @@ impl HostServices for CallServices {
             )));
         }
         self.tx()?.publish(topic, &payload).await
+    }
+
+    async fn user(&mut self, user_id: &str) -> Result<Option<UserInfo>, HostError> {
+        self.tx()?.user(user_id).await
     }
 }

@@ -3,10 +3,12 @@
 //! here, so a plugin's bad JSON is its own `invalid` error, not a host failure.
 
 use eoex_abi::services as abi;
-use eoex_abi::{HostError, HttpRequest, HttpResponse, Manifest, RequestContext, manifest};
+use eoex_abi::{
+    HostError, HttpRequest, HttpResponse, Manifest, RequestContext, UserInfo, manifest,
+};
 use serde_json::Value;
 
-use crate::bindings::eoex::host::{context, log, store, types};
+use crate::bindings::eoex::host::{context, log, store, types, users};
 use crate::bindings::exports::eoex::plugin::guest;
 
 pub(crate) fn json(what: &str, text: &str) -> Result<Value, HostError> {
@@ -51,6 +53,17 @@ pub(crate) fn context(context: RequestContext) -> context::RequestContext {
         module: context.module,
         module_version: context.module_version,
         request_id: context.request_id,
+    }
+}
+
+pub(crate) fn user(user: UserInfo) -> users::User {
+    users::User {
+        user_id: user.user_id,
+        email: user.email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        role: user.role,
+        is_active: user.is_active,
     }
 }
 

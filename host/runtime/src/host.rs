@@ -7,6 +7,7 @@ mod events;
 mod log;
 mod sequences;
 mod store;
+mod users;
 
 use std::time::Instant;
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use eoex_abi::services::{Aggregation, Filter, LogLevel, Page, Query};
-use eoex_abi::{HostError, HostServices, RequestContext};
+use eoex_abi::{HostError, HostServices, RequestContext, UserInfo};
 use serde_json::{Value, json};
 
 /// Records by entity, shared with the test so it can look after a call.
@@ -113,5 +113,9 @@ impl HostServices for Services {
 
     async fn publish(&mut self, _: &str, _: Value) -> Result<(), HostError> {
         Ok(())
+    }
+
+    async fn user(&mut self, _: &str) -> Result<Option<UserInfo>, HostError> {
+        Ok(None)
     }
 }

@@ -2,9 +2,9 @@
 //! module, implementing the record store of `eoex:host/store`.
 
 use base64::Engine;
-use eoex_abi::HostError;
 use eoex_abi::manifest::{EntityDef, FieldKind, Manifest};
 use eoex_abi::services::{AggregateFunction, Aggregation, Filter, GroupKey, Page, Query};
+use eoex_abi::{HostError, UserInfo};
 use serde_json::{Map, Value};
 use sqlx::{Postgres, Sqlite, Transaction};
 use uuid::Uuid;
@@ -677,6 +677,35 @@ impl PluginTx {
         .await)
         .map_err(internal)?;
         Ok(value as u64)
+    }
+
+    /// A user of the transaction's tenant; `None` for a malformed id or one of another
+    /// tenant.
+    pub async fn user(&mut self, user_id: &str) -> Result<Option<UserInfo>, HostError> {
+        let Ok(user_id) = Uuid::parse_str(user_id) else {
+            return Ok(None);
+        };
+        let tenant = self.tenant_id;
+        let row: Option<(Uuid, String, Option<String>, Option<String>, String, bool)> =
+            with_tx!(self, |conn| sqlx::query_as(
+                "SELECT user_id, email, first_name, last_name, role, is_active FROM users \
+                 WHERE tenant_id = $1 AND user_id = $2"
+            )
+            .bind(tenant)
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await)
+            .map_err(internal)?;
+        Ok(row.map(
+            |(user_id, email, first_name, last_name, role, is_active)| UserInfo {
+                user_id: user_id.to_string(),
+                email,
+                first_name,
+                last_name,
+                role,
+                is_active,
+            },
+        ))
     }
 
     /// Records an event for delivery after commit.
