@@ -9,6 +9,7 @@ mod registry;
 mod service;
 mod system;
 mod tenant;
+mod ui;
 mod users;
 pub mod views;
 
@@ -46,6 +47,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "registry", description = "Plugin packages: publishing (operator), versions, yanking"),
         (name = "operator", description = "The host's operator (`EOEX_OPERATOR_TOKEN`), distinct from tenant roles"),
         (name = "service", description = "Health and self-description"),
+        (name = "ui", description = "The web console's skins and themes, and each user's choice"),
     )
 )]
 struct ApiDoc;
@@ -81,6 +83,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(modules::router())
         .merge(system::router())
         .merge(registry::router())
+        .merge(ui::router())
 }
 
 /// The whole application: routes, docs and middleware, ready to serve.

@@ -16,6 +16,7 @@ pub mod packages;
 pub mod rate_limit;
 pub mod sessions;
 pub mod tenants;
+pub mod ui;
 pub mod users;
 
 pub use db::{Db, DbKind};
