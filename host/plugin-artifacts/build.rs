@@ -16,6 +16,9 @@ const TARGET: &str = "wasm32-wasip2";
 /// `<lib name>.wasm` (dashes become underscores), a bin's `<bin name>.wasm`.
 const PLUGINS: &[(&str, &str)] = &[
     ("crm", "crm"),
+    ("erp", "erp"),
+    ("studio", "studio"),
+    ("support", "support"),
     ("fixtures/crm-next", "crm_next"),
     ("fixtures/misbehave-next", "misbehave_next"),
     ("fixtures/misbehave", "misbehave"),

@@ -1,9 +1,17 @@
 //! The components of `plugins/`, built for wasm32-wasip2 by this crate's build script.
 
 /// The business modules the host ships with, as (module name, component bytes).
-pub const BUNDLED: &[(&str, &[u8])] = &[("crm", CRM)];
+pub const BUNDLED: &[(&str, &[u8])] = &[
+    ("crm", CRM),
+    ("erp", ERP),
+    ("studio", STUDIO),
+    ("support", SUPPORT),
+];
 
 const CRM: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/crm.wasm"));
+const ERP: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/erp.wasm"));
+const STUDIO: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/studio.wasm"));
+const SUPPORT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/support.wasm"));
 
 /// Components for tests, as paths so that the server binary does not carry them. The
 /// files exist on the machine that built this crate.
