@@ -97,7 +97,7 @@ pub fn app(state: AppState) -> Result<Router, ApiConfigError> {
     #[cfg(feature = "bench-native")]
     let router = router.merge(bench::router());
     let router = router
-        .fallback(error::not_found)
+        .fallback(console)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state);
 
@@ -120,6 +120,53 @@ pub fn app(state: AppState) -> Result<Router, ApiConfigError> {
         .layer(DefaultBodyLimit::max(body_limit));
     Ok(router.layer(middleware))
 }
+
+/// Everything that is no route: the web console (its files, and `index.html` for its
+/// own client-side routes) for GET and HEAD outside `/api`; the JSON 404 otherwise, so
+/// an unknown API path answers as it always did.
+async fn console(method: Method, uri: axum::http::Uri) -> Response<axum::body::Body> {
+    use axum::response::IntoResponse;
+    let path = uri.path();
+    let api = path == "/api" || path.starts_with("/api/");
+    let asset = (method == Method::GET || method == Method::HEAD)
+        .then(|| eoex_console::resolve(path))
+        .flatten()
+        .filter(|_| !api);
+    let Some(asset) = asset else {
+        return error::not_found().await.into_response();
+    };
+    let cache = if asset.immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
+    let html = asset.is_html();
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, asset.content_type),
+            (header::CACHE_CONTROL, cache),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        asset.bytes,
+    )
+        .into_response();
+    if html {
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONSOLE_CSP),
+        );
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        );
+    }
+    response
+}
+
+/// The console loads nothing from elsewhere; inline styles are charts' and themes'.
+const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
 #[derive(Debug, thiserror::Error)]
 #[error("invalid CORS origin {0:?}: expected e.g. https://app.example.com or *")]
