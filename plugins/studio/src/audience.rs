@@ -85,18 +85,26 @@ pub fn checked(value: Value) -> Result<Value, Error> {
                     .map(Value::from)
                     .ok_or_else(|| format!("non-empty text of at most {MAX_TEXT} characters"))
             })?,
-            "assigned_to" => values(&key, value, |v| {
-                let id = v
-                    .as_str()
-                    .filter(|s| is_uuid(s))
-                    .map(str::to_lowercase)
-                    .ok_or_else(|| "a user id (UUID)".to_owned())?;
-                match users::get(&id) {
-                    Ok(Some(_)) => Ok(Value::from(id)),
-                    Ok(None) => Err(format!("a user of this tenant ({id} is not)")),
-                    Err(e) => Err(format!("a user id that can be checked ({e})")),
+            "assigned_to" => {
+                let ids = values(&key, value, |v| {
+                    v.as_str()
+                        .filter(|s| is_uuid(s))
+                        .map(|s| Value::from(s.to_lowercase()))
+                        .ok_or_else(|| "a user id (UUID)".to_owned())
+                })?;
+                let listed = match &ids {
+                    Value::Array(list) => list.iter().collect(),
+                    one => vec![one],
+                };
+                for id in listed.into_iter().filter_map(Value::as_str) {
+                    if users::get(id)?.is_none() {
+                        return Err(invalid(format!(
+                            "{FIELD}.assigned_to: {id} is not a user of this tenant"
+                        )));
+                    }
                 }
-            })?,
+                ids
+            }
             "created_after" | "created_before" => match value.as_str() {
                 Some(s) if is_date(s) => value,
                 _ => {

@@ -63,11 +63,17 @@ pub fn entity() -> Entity {
         .index(["campaign_id", "recorded_at"])
 }
 
-pub fn record(request: &Request) -> Result<Response, Error> {
-    let campaign_id = campaigns::find(request.param("campaign_id"))?["campaign_id"]
+/// The id of the campaign the request names, which must exist in the tenant (404).
+fn campaign_id(request: &Request) -> Result<String, Error> {
+    let campaign = campaigns::find(request.param("campaign_id"))?;
+    Ok(campaign["campaign_id"]
         .as_str()
         .unwrap_or_default()
-        .to_owned();
+        .to_owned())
+}
+
+pub fn record(request: &Request) -> Result<Response, Error> {
+    let campaign_id = campaign_id(request)?;
     match request.json::<Value>()? {
         Value::Array(list) => {
             if list.is_empty() || list.len() > MAX_BATCH {
@@ -188,10 +194,7 @@ struct Row {
 }
 
 pub fn report(request: &Request) -> Result<Response, Error> {
-    let campaign_id = campaigns::find(request.param("campaign_id"))?["campaign_id"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let campaign_id = campaign_id(request)?;
     let from = input::query_date(request, "from")?;
     let to = input::query_date(request, "to")?;
     if let (Some(from), Some(to)) = (&from, &to)
@@ -231,6 +234,7 @@ pub fn report(request: &Request) -> Result<Response, Error> {
             .count("count")
     };
     let mut daily: Vec<Row> = aggregation(true).fetch()?;
+    // By day, then metric, whatever order the store returns groups in.
     daily.sort_by(|a, b| (&a.recorded_at, &a.metric_name).cmp(&(&b.recorded_at, &b.metric_name)));
     let totals: Vec<Row> = aggregation(false).fetch()?;
 
