@@ -4,6 +4,7 @@
 use eoex_tests::{Backend, TestApp, backend_tests};
 use reqwest::Method;
 use reqwest::StatusCode;
+use serde_json::json;
 
 backend_tests!(
     health_reports_the_database,
@@ -83,6 +84,32 @@ async fn describes_itself_and_documents_every_endpoint(backend: Backend) {
         );
     }
     assert!(spec.body["components"]["securitySchemes"]["bearer"].is_object());
+
+    // The modules' endpoints, from their manifests, beside the core's.
+    for (path, method, tag) in [
+        ("/api/v1/crm/contacts", "get", "module: crm"),
+        ("/api/v1/crm/contacts", "post", "module: crm"),
+        ("/api/v1/erp/orders", "post", "module: erp"),
+        ("/api/v1/erp/orders/{order_id}/status", "post", "module: erp"),
+        ("/api/v1/erp/products/reorder", "get", "module: erp"),
+    ] {
+        let operation = &spec.body["paths"][path][method];
+        assert!(operation.is_object(), "{method} {path} is not documented");
+        assert!(operation["summary"].as_str().is_some_and(|s| !s.is_empty()));
+        assert_eq!(operation["tags"][0], tag);
+    }
+    let status = &spec.body["paths"]["/api/v1/erp/orders/{order_id}/status"]["post"];
+    assert_eq!(status["parameters"][0]["name"], "order_id");
+    assert_eq!(status["parameters"][0]["in"], "path");
+    let orders = &spec.body["components"]["schemas"]["erp.orders"];
+    assert_eq!(orders["properties"]["order_id"]["format"], "uuid");
+    assert_eq!(orders["properties"]["total_amount"]["type"], "number");
+    assert!(
+        orders["properties"]["status"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("cancelled"))
+    );
 
     let docs = app.client.get(app.url("/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);

@@ -1,6 +1,7 @@
 //! The HTTP surface: every route, the OpenAPI document built from them, and the
 //! middleware stack (request ids, tracing, panics, CORS, body limit).
 
+mod api_docs;
 mod auth;
 #[cfg(feature = "bench-native")]
 mod bench;
@@ -13,9 +14,12 @@ mod ui;
 mod users;
 pub mod views;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, HeaderValue, Method, Request, Response, header};
 use serde::{Deserialize, Deserializer};
@@ -91,8 +95,16 @@ pub fn app(state: AppState) -> Result<Router, ApiConfigError> {
     let cors = cors_layer(&state.config.cors_origins)?;
     let body_limit = state.config.body_limit_bytes;
     let (router, openapi) = api_router().split_for_parts();
+    let core_document = Arc::new(openapi);
     let router = router
-        .merge(SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .route(
+            "/openapi.json",
+            get(move |State(state): State<AppState>| {
+                let core = core_document.clone();
+                async move { api_docs::serve(&state, &core) }
+            }),
+        )
+        .merge(SwaggerUi::new("/docs").config(utoipa_swagger_ui::Config::new(["/openapi.json"])))
         .merge(modules::dispatch_router());
     #[cfg(feature = "bench-native")]
     let router = router.merge(bench::router());
