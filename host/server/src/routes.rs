@@ -18,10 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::http::{HeaderName, HeaderValue, Method, Request, Response, header};
+use axum::routing::get;
 use serde::{Deserialize, Deserializer};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
