@@ -60,6 +60,9 @@ pub struct PluginTx {
     published: Vec<Uuid>,
 }
 
+/// `users` columns a plugin may see: id, e-mail, names, role, active.
+type UserRow = (Uuid, String, Option<String>, Option<String>, String, bool);
+
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 1000;
 
@@ -686,16 +689,15 @@ impl PluginTx {
             return Ok(None);
         };
         let tenant = self.tenant_id;
-        let row: Option<(Uuid, String, Option<String>, Option<String>, String, bool)> =
-            with_tx!(self, |conn| sqlx::query_as(
-                "SELECT user_id, email, first_name, last_name, role, is_active FROM users \
+        let row: Option<UserRow> = with_tx!(self, |conn| sqlx::query_as(
+            "SELECT user_id, email, first_name, last_name, role, is_active FROM users \
                  WHERE tenant_id = $1 AND user_id = $2"
-            )
-            .bind(tenant)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await)
-            .map_err(internal)?;
+        )
+        .bind(tenant)
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await)
+        .map_err(internal)?;
         Ok(row.map(
             |(user_id, email, first_name, last_name, role, is_active)| UserInfo {
                 user_id: user_id.to_string(),
