@@ -24,16 +24,18 @@ use serde_json::{Map, Value, json};
 use crate::contacts::{self, FIELDS, READ_ONLY};
 use crate::csv;
 
-/// At most this many data rows per import: each is a checked insert (with its audit
-/// row and event) within the plugin call's time limit.
-pub const MAX_IMPORT_ROWS: usize = 5_000;
+/// At most this many data rows per import: each is an insert with its audit row and
+/// event, and the whole import must finish within one plugin call's time limit
+/// (`EOEX_PLUGIN_TIMEOUT_MS`, 5 s by default). Larger files are split by the client.
+pub const MAX_IMPORT_ROWS: usize = 2_000;
 
 /// At most this many contacts per export: the whole file is built in the plugin's
 /// memory (64 MiB by default) within its time limit.
 pub const MAX_EXPORT_ROWS: u64 = 20_000;
 
-/// Records fetched per store query while exporting (the store's maximum).
-const EXPORT_PAGE: u32 = 1_000;
+/// Records fetched per store query while exporting: the JSON of one page is held
+/// beside the CSV being built.
+const EXPORT_PAGE: u32 = 200;
 
 /// E-mails per lookup of existing contacts.
 const EMAIL_BATCH: usize = 500;
@@ -352,7 +354,7 @@ fn existing_emails(emails: &[&str]) -> Result<BTreeSet<String>, Error> {
     for batch in emails.chunks(EMAIL_BATCH) {
         let found: Page<Value> = Query::new("contacts")
             .filter(Filter::in_list("email", batch.iter().copied()))
-            .limit(EXPORT_PAGE)
+            .limit(EMAIL_BATCH as u32)
             .fetch()?;
         for contact in found.records {
             if let Some(email) = contact["email"].as_str() {
