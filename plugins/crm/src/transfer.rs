@@ -15,7 +15,7 @@
 //! imported and the invalid ones listed. At most [`MAX_IMPORT_ROWS`] rows, and the
 //! host's body limit (1 MiB by default, 413 beyond) applies first.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use eoex_sdk::prelude::*;
 use serde::Serialize;
@@ -170,8 +170,8 @@ pub fn import(request: &Request) -> Result<Response, Error> {
 
     let mut errors = Vec::new();
     let mut valid: Vec<(usize, Map<String, Value>)> = Vec::new();
-    let mut first_row_of_email: HashMap<String, usize> = HashMap::new();
-    let mut members: HashMap<String, bool> = HashMap::new();
+    let mut first_row_of_email: BTreeMap<String, usize> = BTreeMap::new();
+    let mut members: BTreeMap<String, bool> = BTreeMap::new();
     for (number, cells) in rows {
         if cells.len() != header.len() {
             errors.push(RowError::new(
@@ -292,7 +292,7 @@ fn checked_row(
     number: usize,
     columns: &[Option<&'static str>],
     cells: &[String],
-    members: &mut HashMap<String, bool>,
+    members: &mut BTreeMap<String, bool>,
     errors: &mut Vec<RowError>,
 ) -> Result<Map<String, Value>, Error> {
     let mut contact = Map::new();
