@@ -13,8 +13,17 @@ type Row = Record<string, any>;
 
 /** Fields people fill in: not the id, not host-maintained timestamps. */
 export function editableFields(entity: EntityDef): FieldDef[] {
-  return entity.fields.filter((f) => f.name !== entity.id_field && !["created_at", "updated_at", "tenant_id"].includes(f.name));
+  return entity.fields.filter((f) => f.name !== entity.id_field && !MAINTAINED.has(f.name));
 }
+
+/** Fields the host or the built-in modules maintain themselves (manifests do not say
+ *  which fields are read-only): shown on records, never in forms. */
+const MAINTAINED = new Set([
+  "created_at", "updated_at", "tenant_id", "created_by", "metadata",
+  "lifetime_value", "last_order_date", "needs_reorder", "order_number", "order_date", "total_amount",
+  "ticket_number", "closed_at", "first_response_at", "resolution_hours", "first_response_due_at", "resolution_due_at",
+  "sla_breached", "view_count", "converted_at",
+]);
 
 export function fieldLabel(f: FieldDef): string {
   return f.label && f.label !== f.name ? f.label : humanize(f.name);
@@ -185,10 +194,9 @@ export function RecordForm({
         focusField(form.current, errors.show(new ApiError(422, "validation_error", `${fieldLabel(f)} ${(e as Error).message}`, f.name)));
         return;
       }
-      if (method === "POST") {
-        if (value !== null) body[f.name] = value;
-      } else if (values[f.name] !== original[f.name]) {
-        body[f.name] = value;
+      // Only what the user set: the server applies its own defaults.
+      if (values[f.name] !== original[f.name] || (method === "POST" && f.required)) {
+        if (method === "PATCH" || value !== null) body[f.name] = value;
       }
     }
     save.mutate(body);
@@ -231,6 +239,7 @@ export function RecordList({
   sorts = [],
   link,
   render = {},
+  labels = {},
   extraQuery,
 }: {
   path: string;
@@ -241,6 +250,7 @@ export function RecordList({
   sorts?: { value: string; label: string }[];
   link: (row: Row) => string;
   render?: Record<string, (row: Row) => ReactNode>;
+  labels?: Record<string, string>;
   extraQuery?: Record<string, string>;
 }) {
   const [params, setParams] = useSearchParams();
@@ -317,7 +327,7 @@ export function RecordList({
                   <tr>
                     {shown.map((c) => (
                       <th key={c} scope="col">
-                        {byName[c] ? fieldLabel(byName[c]) : humanize(c)}
+                        {labels[c] ?? (byName[c] ? fieldLabel(byName[c]) : humanize(c))}
                       </th>
                     ))}
                   </tr>
@@ -410,6 +420,8 @@ export interface GenericProps {
   apiPath?: string;
   /** The console path of the create page (default `<base>/new`). */
   newPath?: string;
+  /** Fields of the record not to list (shown by `extra`). */
+  skip?: string[];
 }
 
 function useGeneric(props: GenericProps): { module?: ModuleInfo; entity?: EntityDef; path?: string; base: string; title: string; state?: ReactNode } {
@@ -533,7 +545,7 @@ function GenericRecordInner(props: GenericProps & { edit?: boolean }) {
               <Link to={base}>← All {title.toLowerCase()}</Link>
             </p>
             <div className="card">
-              <RecordView entity={entity} record={r} />
+              <RecordView entity={entity} record={r} skip={props.skip} />
             </div>
             {props.extra?.(r, recordPath)}
           </Page>

@@ -59,7 +59,7 @@ function App() {
               <Route path="crm/contacts/:id/edit" element={mod("crm", <ContactEdit />)} />
               <Route path="crm/opportunities" element={mod("crm", <Opportunities />)} />
 
-              <Route path="erp/products" element={<GenericList module="erp" entity="products" base="/erp/products" title="Products" list={{ search: "search" }} />} />
+              <Route path="erp/products" element={<GenericList module="erp" entity="products" base="/erp/products" title="Products" list={{ search: "search", columns: ["name", "sku", "unit_price", "stock_quantity", "reorder_level"] }} />} />
               <Route path="erp/products/new" element={<GenericNew module="erp" entity="products" base="/erp/products" title="Products" />} />
               <Route path="erp/products/:id" element={<GenericRecord module="erp" entity="products" base="/erp/products" title="Products" />} />
               <Route path="erp/products/:id/edit" element={<GenericRecord edit module="erp" entity="products" base="/erp/products" title="Products" />} />

@@ -121,13 +121,16 @@ export function LookProvider({ children }: { children: ReactNode }) {
   const skin = chosenSkin ?? skinList.find((s) => s.skin_name === system);
   const skinName = chosenSkin?.skin_name ?? system;
 
+  const loading = loggedIn && (skins.isPending || themes.isPending || prefs.isPending);
   useEffect(() => {
+    // Keep what was painted from the local cache until the user's choice is known.
+    if (loading) return;
     const variables: Record<string, string> = { ...(skin?.css_variables ?? {}) };
     for (const [k, v] of Object.entries(theme?.color_scheme ?? {})) if (THEME_VARS[k]) variables[THEME_VARS[k]] = v;
     apply(skinName, variables);
     if (chosenSkin) localStorage.setItem(CACHE, JSON.stringify({ name: skinName, variables } satisfies Cached));
     else if (prefs.isSuccess || !loggedIn) localStorage.removeItem(CACHE);
-  }, [skin, theme, skinName, chosenSkin, prefs.isSuccess, loggedIn]);
+  }, [loading, skin, theme, skinName, chosenSkin, prefs.isSuccess, loggedIn]);
 
   const value = useMemo<Look>(
     () => ({

@@ -92,6 +92,8 @@ function OrderStatus({ order, path }: { order: Row; path: string }) {
 
 function OrderLines({ order }: { order: Row }) {
   const lines: Row[] = order.items ?? order.order_items ?? order.lines ?? [];
+  const products = useQuery({ queryKey: ["products", "all"], queryFn: () => api("/api/v1/erp/products", { query: { limit: 200 } }).then((d) => asPage(d).items) });
+  const product = (id: string) => products.data?.find((p: Row) => p.product_id === id);
   if (!lines.length) return null;
   return (
     <section className="card" aria-labelledby="lines">
@@ -111,7 +113,7 @@ function OrderLines({ order }: { order: Row }) {
           <tbody>
             {lines.map((l, i) => (
               <tr key={l.order_item_id ?? i}>
-                <td>{l.product_name ?? l.name ?? l.sku ?? l.product_id}</td>
+                <td>{l.product_name ?? product(l.product_id)?.name ?? l.product_id}</td>
                 <td>{l.quantity}</td>
                 <td>{money(l.unit_price)}</td>
                 <td>{money(l.total_price)}</td>
@@ -129,7 +131,7 @@ export function Orders() {
 }
 
 export function OrderRecord() {
-  return <GenericRecord module="erp" entity="orders" base="/erp/orders" title="Orders" actions={(r, path) => <OrderStatus order={r} path={path} />} extra={(r) => <OrderLines order={r} />} />;
+  return <GenericRecord module="erp" entity="orders" base="/erp/orders" title="Orders" skip={["items", "metadata"]} actions={(r, path) => <OrderStatus order={r} path={path} />} extra={(r) => <OrderLines order={r} />} />;
 }
 
 export function OrderNew() {
@@ -260,7 +262,7 @@ function CampaignStatus({ campaign, path }: { campaign: Row; path: string }) {
   const client = useQueryClient();
   const [error, setError] = useState<string | null>(null);
   const move = useMutation({
-    mutationFn: (status: string) => api(path, { method: "PATCH", body: { status } }),
+    mutationFn: (status: string) => api(`${path}/status`, { method: "POST", body: { status } }),
     onSuccess: () => void client.invalidateQueries(),
     onError: (e) => setError((e as Error).message),
   });
@@ -287,15 +289,15 @@ function CampaignExtras({ campaign }: { campaign: Row }) {
   const client = useQueryClient();
   const errors = useFormErrors();
   const form = useRef<HTMLFormElement>(null);
-  const [m, setM] = useState({ metric_name: "impressions", metric_value: "", recorded_at: new Date().toISOString().slice(0, 10) });
+  const [m, setM] = useState({ metric: "impressions", value: "", recorded_at: new Date().toISOString().slice(0, 10) });
   const record = useMutation({
-    mutationFn: () => api(`/api/v1/studio/campaigns/${id}/metrics`, { method: "POST", body: { metric_name: m.metric_name, metric_value: Number(m.metric_value), recorded_at: new Date(m.recorded_at).toISOString() } }),
+    mutationFn: () => api(`/api/v1/studio/campaigns/${id}/metrics`, { method: "POST", body: { metric: m.metric, value: Number(m.value), recorded_at: new Date(m.recorded_at).toISOString() } }),
     onSuccess: () => {
       errors.clear();
-      setM({ ...m, metric_value: "" });
+      setM({ ...m, value: "" });
       void client.invalidateQueries({ queryKey: ["metrics", id] });
     },
-    onError: (e) => focusField(form.current, errors.show(e, ["metric_name", "metric_value", "recorded_at"])),
+    onError: (e) => focusField(form.current, errors.show(e, ["metric", "value", "recorded_at"])),
   });
   const { canWrite } = useAuth();
   return (
@@ -334,9 +336,9 @@ function CampaignExtras({ campaign }: { campaign: Row }) {
               record.mutate();
             }}
           >
-            <Field label="Metric" name="metric_name" error={errors.fields.metric_name}>
+            <Field label="Metric" name="metric" error={errors.fields.metric}>
               {(p) => (
-                <select {...p} value={m.metric_name} onChange={(e) => setM({ ...m, metric_name: e.target.value })}>
+                <select {...p} value={m.metric} onChange={(e) => setM({ ...m, metric: e.target.value })}>
                   {["impressions", "clicks", "conversions", "spend", "revenue"].map((x) => (
                     <option key={x} value={x}>
                       {humanize(x)}
@@ -345,8 +347,8 @@ function CampaignExtras({ campaign }: { campaign: Row }) {
                 </select>
               )}
             </Field>
-            <Field label="Value" name="metric_value" error={errors.fields.metric_value}>
-              {(p) => <input {...p} type="number" step="any" value={m.metric_value} onChange={(e) => setM({ ...m, metric_value: e.target.value })} />}
+            <Field label="Value" name="value" error={errors.fields.value}>
+              {(p) => <input {...p} type="number" step="any" value={m.value} onChange={(e) => setM({ ...m, value: e.target.value })} />}
             </Field>
             <Field label="Day" name="recorded_at" error={errors.fields.recorded_at}>
               {(p) => <input {...p} type="date" value={m.recorded_at} onChange={(e) => setM({ ...m, recorded_at: e.target.value })} />}
@@ -401,6 +403,7 @@ export function Tickets() {
       title="Tickets"
       list={{
         columns: ["ticket_number", "subject", "priority", "status", "sla_breached"],
+        labels: { sla_breached: "SLA" },
         render: { sla_breached: (t) => <Sla t={t} /> },
         filters: [
           { name: "status", label: "Status", choices: ["open", "in_progress", "waiting", "resolved", "closed"] },
