@@ -319,6 +319,8 @@ impl Store {
                     "{field}: grouping by day needs a date or timestamp field"
                 )));
             }
+            // Day keys are `YYYY-MM-DD` whatever the field: they sort as dates.
+            let kind = if by_day { FieldKind::Date } else { kind };
             keys.push((field.as_str(), kind, by_day));
         }
         for aggregate in &aggregation.aggregates {

@@ -523,6 +523,30 @@ fn sort_limit_offset_and_cursor() {
 }
 
 #[test]
+fn day_groups_come_in_date_order_whatever_the_insertion_order() {
+    let _host = host();
+    for (sku, day) in [
+        ("A", "2025-03-02"),
+        ("B", "2025-01-15"),
+        ("C", "2025-02-01"),
+    ] {
+        let mut record = product(sku);
+        record["sold_at"] = json!(format!("{day}T12:00:00Z"));
+        insert(record).unwrap();
+    }
+    let days: Vec<Value> = Aggregation::new("products")
+        .group_by_day("sold_at")
+        .count("n")
+        .fetch()
+        .unwrap();
+    let days: Vec<&str> = days
+        .iter()
+        .map(|d| d["sold_at"].as_str().unwrap())
+        .collect();
+    assert_eq!(days, ["2025-01-15", "2025-02-01", "2025-03-02"]);
+}
+
+#[test]
 fn aggregations_group_by_field_and_day() {
     let _host = host();
     seed();
