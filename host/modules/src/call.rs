@@ -6,6 +6,7 @@ use std::sync::Arc;
 use eoex_abi::{HttpRequest, HttpResponse};
 use eoex_runtime::{CallError, Plugin};
 use eoex_store::catalog::ModuleSetting;
+use eoex_store::{DbKind, StoreError};
 
 use crate::services::CallServices;
 use crate::{CallerInfo, ModuleError, ModuleHost, events};
@@ -98,6 +99,10 @@ async fn invoke(
             let events = tx.commit().await?;
             Ok((response, events))
         }
+        _ if !writes && tx.contended() => {
+            tx.rollback().await?;
+            Err(StoreError::Contended.into())
+        }
         Ok(response) => {
             tx.rollback().await?;
             Ok((response, Vec::new()))
@@ -154,7 +159,10 @@ pub(crate) async fn handle_http(
         (Some(active), _) => active,
         (None, newest) => newest?,
     };
-    let (response, events) = invoke(
+    // On SQLite a GET that writes after reading (a view counter) can lose the write lock
+    // to a concurrent writer; it then runs once more as a writer, which waits its turn.
+    let retry = (!writes && host.db.kind() == DbKind::Sqlite).then(|| request.clone());
+    let outcome = invoke(
         host,
         caller,
         &plugin,
@@ -162,7 +170,13 @@ pub(crate) async fn handle_http(
         Invocation::Http(request),
         None,
     )
-    .await?;
+    .await;
+    let (response, events) = match (outcome, retry) {
+        (Err(ModuleError::Store(StoreError::Contended)), Some(request)) => {
+            invoke(host, caller, &plugin, true, Invocation::Http(request), None).await?
+        }
+        (outcome, _) => outcome?,
+    };
     events::deliver(host, events).await;
     let mut response = response.ok_or_else(|| ModuleError::Plugin {
         module: module.to_owned(),

@@ -40,6 +40,11 @@ pub enum StoreError {
     Schema(String),
     #[error("unsupported database URL {0:?}: expected sqlite:… or postgres://…")]
     UnsupportedUrl(String),
+    /// SQLite: a transaction begun to read could not start writing, because another
+    /// writer holds or took the write lock since it read. Run again as a writer (which
+    /// waits its turn), the same work succeeds.
+    #[error("a read transaction lost the race for the write lock")]
+    Contended,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

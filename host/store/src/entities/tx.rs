@@ -58,6 +58,9 @@ pub struct PluginTx {
     module: String,
     origin: Origin,
     published: Vec<Uuid>,
+    /// A write failed because SQLite would not let this deferred transaction take the
+    /// write lock (see [`PluginTx::contended`]).
+    contended: bool,
 }
 
 /// `users` columns a plugin may see: id, e-mail, names, role, active.
@@ -65,6 +68,14 @@ type UserRow = (Uuid, String, Option<String>, Option<String>, String, bool);
 
 pub const DEFAULT_LIMIT: u32 = 50;
 pub const MAX_LIMIT: u32 = 1000;
+
+/// SQLite's `SQLITE_BUSY` and its extended codes (`SQLITE_BUSY_SNAPSHOT`…).
+fn is_busy(err: &sqlx::Error) -> bool {
+    err.as_database_error()
+        .and_then(|e| e.code())
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 5)
+}
 
 fn internal(e: impl std::fmt::Display) -> HostError {
     tracing::error!(error = %e, "plugin store failure");
@@ -110,6 +121,7 @@ impl Db {
             module: module.to_owned(),
             origin,
             published: Vec::new(),
+            contended: false,
         })
     }
 }
@@ -123,6 +135,14 @@ impl PluginTx {
             Inner::Postgres(tx) => tx.commit().await?,
         }
         Ok(self.published)
+    }
+
+    /// Whether a write of this transaction was refused because it had begun as a
+    /// reader (a GET) and SQLite gave the write lock to another transaction: a reader
+    /// that has read cannot wait for the lock, its snapshot would be stale. Rolled back
+    /// and run again as a writer, the call succeeds.
+    pub fn contended(&self) -> bool {
+        self.contended
     }
 
     pub async fn rollback(self) -> crate::Result<()> {
@@ -180,6 +200,9 @@ impl PluginTx {
                 .await
                 .map(|_| ()))
             .map_err(internal)?;
+        }
+        if let Err(e) = &row {
+            self.contended |= self.db == DbKind::Sqlite && is_busy(e);
         }
         let row = row.map_err(|e| self.map_db_error(e, entity))?;
         row.map(|r| serde_json::from_str(&r).map_err(internal))
