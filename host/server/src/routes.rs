@@ -5,6 +5,7 @@ mod api_docs;
 mod auth;
 #[cfg(feature = "bench-native")]
 mod bench;
+mod dashboard;
 mod modules;
 mod registry;
 mod service;
@@ -52,6 +53,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
         (name = "operator", description = "The host's operator (`EOEX_OPERATOR_TOKEN`), distinct from tenant roles"),
         (name = "service", description = "Health and self-description"),
         (name = "ui", description = "The web console's skins and themes, and each user's choice"),
+        (name = "dashboard", description = "The tenant's activity across modules, day by day"),
     )
 )]
 struct ApiDoc;
@@ -88,6 +90,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(system::router())
         .merge(registry::router())
         .merge(ui::router())
+        .merge(dashboard::router())
 }
 
 /// The whole application: routes, docs and middleware, ready to serve.

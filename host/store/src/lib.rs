@@ -9,6 +9,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod dashboard;
 mod db;
 pub mod entities;
 pub mod events;
