@@ -1287,6 +1287,7 @@ async fn order(
     let path = format!("/api/v1/erp/orders/{}/status", id(&placed, "order_id"));
     let flow: &[&str] = match status {
         "completed" => &["confirmed", "shipped", "completed"],
+        "shipped" => &["confirmed", "shipped"],
         "cancelled" => &["cancelled"],
         _ => &[],
     };
@@ -1364,12 +1365,42 @@ async fn completed_orders_keep_the_lifetime_value(backend: Backend) {
         .body;
     assert_eq!(number(&alan["lifetime_value"]), 125.0);
 
+    // Orders of one contact completing at the same moment all count.
+    let mut shipped = Vec::new();
+    for quantity in 1..=5 {
+        shipped.push(
+            order(
+                &app,
+                &owner,
+                &ada["contact_id"],
+                &widget,
+                quantity,
+                "shipped",
+            )
+            .await,
+        );
+    }
+    let paths: Vec<String> = shipped
+        .iter()
+        .map(|o| format!("/api/v1/erp/orders/{}/status", id(o, "order_id")))
+        .collect();
+    let completions = paths
+        .iter()
+        .map(|path| app.post(path, &owner.token, json!({"status": "completed"})));
+    let statuses = futures_statuses(completions).await;
+    assert!(
+        statuses.iter().all(|s| *s == StatusCode::OK),
+        "{statuses:?}"
+    );
+    let after_race = app.get(&path, &owner.token).await.body;
+    assert_eq!(number(&after_race["lifetime_value"]), 75.0 + 15.0 * 12.5);
+
     // Sortable by it.
     let ranked = app
         .get("/api/v1/crm/contacts?sort=-lifetime_value", &owner.token)
         .await
         .body;
-    assert_eq!(column(&ranked, "first_name"), ["Alan", "Ada"]);
+    assert_eq!(column(&ranked, "first_name"), ["Ada", "Alan"]);
     // No handler failed along the way.
     let failures: Vec<String> = app
         .system_logs()

@@ -2,10 +2,10 @@
 //! `last_order_date` (the latest of their dates), kept from ERP's
 //! `erp.order.completed` events.
 //!
-//! Every counted order is recorded in `customer_orders`, unique by `order_id`, and the
-//! two fields are recomputed from that ledger: a redelivered event finds its order
-//! there and changes nothing, and events arriving out of order still give the latest
-//! date.
+//! Every counted order is recorded in `customer_orders`, unique by `order_id`, before
+//! it is added: a redelivered event finds its order there and changes nothing. The
+//! addition is an atomic increment and the date a conditional update (only when
+//! later), so two orders completing at once for one contact both count, in any order.
 
 use eoex_sdk::prelude::*;
 use eoex_sdk::validate::{is_timestamp, is_uuid};
@@ -69,21 +69,23 @@ pub fn completed(payload: Value) -> Result<(), Error> {
         Err(HostError::Conflict(_)) => return Ok(()),
         Err(other) => return Err(other.into()),
     }
-    let totals: Vec<Value> = Aggregation::new("customer_orders")
-        .filter(Filter::eq("contact_id", contact_id.as_str()))
-        .sum("total_amount", "lifetime_value")
-        .max("order_date", "last_order_date")
-        .fetch()?;
-    let totals = totals.first().cloned().unwrap_or_default();
-    store::update::<Value>(
+    store::increment::<Value>(
         "contacts",
         &contact_id,
-        &json!({
-            "lifetime_value": crate::fields::cents(totals["lifetime_value"].as_f64().unwrap_or(0.0)),
-            "last_order_date": totals["last_order_date"],
-        }),
+        "lifetime_value",
+        order.total_amount,
     )?;
-    Ok(())
+    let later = Filter::is_null("last_order_date")
+        .or(Filter::lt("last_order_date", order.order_date.as_str()));
+    match store::update_if::<Value>(
+        "contacts",
+        &contact_id,
+        &json!({"last_order_date": order.order_date}),
+        later,
+    ) {
+        Ok(_) | Err(HostError::ConditionFailed) => Ok(()),
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[cfg(test)]
