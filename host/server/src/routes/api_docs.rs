@@ -42,7 +42,7 @@ pub fn with_modules(mut document: OpenApi, modules: &[Manifest]) -> OpenApi {
         for entity in &manifest.entities {
             components
                 .schemas
-                .insert(schema_name(manifest, entity), entity_schema(entity).into());
+                .insert(schema_name(manifest, entity), entity_schema(entity));
         }
         for route in &manifest.routes {
             let Some(method) = http_method(&route.method) else {
