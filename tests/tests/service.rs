@@ -124,7 +124,15 @@ async fn describes_itself_and_documents_every_endpoint(backend: Backend) {
 
 async fn unknown_routes_and_methods_answer_json(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.request(Method::GET, "/nothing-here", None, None)
+    // Outside /api a GET may be one of the console's client routes: it gets the
+    // console's page; anything else there, and any unknown /api path, is a JSON 404.
+    let page = app.request(Method::GET, "/nothing-here", None, None).await;
+    page.assert_status(StatusCode::OK);
+    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    app.request(Method::POST, "/nothing-here", None, None)
+        .await
+        .assert_error(StatusCode::NOT_FOUND, "not_found");
+    app.request(Method::GET, "/api/nothing-here", None, None)
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
     // Below /api/v1 an unknown first segment is an unknown module, signed in or not.
