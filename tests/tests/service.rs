@@ -90,7 +90,11 @@ async fn describes_itself_and_documents_every_endpoint(backend: Backend) {
         ("/api/v1/crm/contacts", "get", "module: crm"),
         ("/api/v1/crm/contacts", "post", "module: crm"),
         ("/api/v1/erp/orders", "post", "module: erp"),
-        ("/api/v1/erp/orders/{order_id}/status", "post", "module: erp"),
+        (
+            "/api/v1/erp/orders/{order_id}/status",
+            "post",
+            "module: erp",
+        ),
         ("/api/v1/erp/products/reorder", "get", "module: erp"),
     ] {
         let operation = &spec.body["paths"][path][method];
@@ -128,7 +132,11 @@ async fn unknown_routes_and_methods_answer_json(backend: Backend) {
     // console's page; anything else there, and any unknown /api path, is a JSON 404.
     let page = app.request(Method::GET, "/nothing-here", None, None).await;
     page.assert_status(StatusCode::OK);
-    assert!(page.header("content-type").unwrap().starts_with("text/html"));
+    assert!(
+        page.header("content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
     app.request(Method::POST, "/nothing-here", None, None)
         .await
         .assert_error(StatusCode::NOT_FOUND, "not_found");
