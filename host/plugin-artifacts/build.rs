@@ -1,9 +1,13 @@
 //! Builds the `plugins/` workspace for wasm32-wasip2 (release) with a nested cargo, the
 //! pattern of wasmtime's `crates/test-programs/artifacts`, and copies the components
-//! into OUT_DIR.
+//! into OUT_DIR. Then builds `examples/notes` (a workspace of its own, as a third
+//! party's module is) the same way, for the tests that install a third-party module.
 //!
-//! The nested build has a stable target dir beside the outer build's profiles
-//! (`target/wasm`), so it stays incremental: a guest edit rebuilds in under a second.
+//! The nested builds have a stable target dir beside the outer build's profiles
+//! (`target/wasm`), so they stay incremental: a guest edit rebuilds in under a second.
+//! Both workspaces lock the same dependency versions and share the release profile, so
+//! the example reuses the plugins' compiled dependencies and costs only its own crate
+//! (about 4 s).
 
 use std::env;
 use std::fs;
@@ -24,6 +28,9 @@ const PLUGINS: &[(&str, &str)] = &[
     ("fixtures/misbehave", "misbehave"),
     ("fixtures/not-a-plugin", "not-a-plugin"),
 ];
+
+/// The example module (`examples/notes`) and its component.
+const EXAMPLE: (&str, &str) = ("examples/notes", "notes");
 
 /// Variables of the outer build the nested one must not inherit: they describe the
 /// outer package, target and profile, or wrap rustc (clippy, sccache).
@@ -69,6 +76,9 @@ fn main() {
         root.join("sdk/src"),
         root.join("plugins/Cargo.toml"),
         root.join("plugins/Cargo.lock"),
+        root.join(EXAMPLE.0).join("Cargo.toml"),
+        root.join(EXAMPLE.0).join("Cargo.lock"),
+        root.join(EXAMPLE.0).join("src"),
     ];
     for (dir, _) in PLUGINS {
         let crate_dir = root.join("plugins").join(dir);
@@ -86,30 +96,40 @@ fn main() {
     ensure_target();
 
     let target_dir = wasm_target_dir(&out_dir);
+    let built = target_dir.join(TARGET).join("release");
+    build(&root.join("plugins/Cargo.toml"), &target_dir);
+    build(&root.join(EXAMPLE.0).join("Cargo.toml"), &target_dir);
+    let artifacts = PLUGINS
+        .iter()
+        .chain([&EXAMPLE])
+        .map(|(_, artifact)| artifact);
+    for artifact in artifacts {
+        let file = format!("{artifact}.wasm");
+        fs::copy(built.join(&file), out_dir.join(&file))
+            .unwrap_or_else(|e| panic!("copy {file} from {}: {e}", built.display()));
+    }
+}
+
+/// `cargo build --release --target wasm32-wasip2` of the workspace at `manifest`.
+fn build(manifest: &Path, target_dir: &Path) {
     let output = nested_cargo()
         .arg("build")
         .arg("--release")
         .arg("--target")
         .arg(TARGET)
         .arg("--manifest-path")
-        .arg(root.join("plugins/Cargo.toml"))
+        .arg(manifest)
         .arg("--target-dir")
-        .arg(&target_dir)
+        .arg(target_dir)
         .output()
-        .expect("run cargo for the plugins");
+        .unwrap_or_else(|e| panic!("run cargo for {}: {e}", manifest.display()));
     if !output.status.success() {
         panic!(
-            "building plugins/ for {TARGET} failed ({}):\n{}",
+            "building {} for {TARGET} failed ({}):\n{}",
+            manifest.display(),
             output.status,
             String::from_utf8_lossy(&output.stderr)
         );
-    }
-
-    let built = target_dir.join(TARGET).join("release");
-    for (_, artifact) in PLUGINS {
-        let file = format!("{artifact}.wasm");
-        fs::copy(built.join(&file), out_dir.join(&file))
-            .unwrap_or_else(|e| panic!("copy {file} from {}: {e}", built.display()));
     }
 }
 

@@ -1,12 +1,15 @@
 //! The web console in a real browser: Debian's Chromium, headless, driven by
 //! playwright-core (`host/console/web/e2e/console.mjs`) against the real server with
-//! every bundled module. Screenshots of the main pages go to
+//! every bundled module and, in its plugins directory, the third-party example module
+//! `notes` (`examples/notes`), whose pages the console builds from its manifest. The
+//! script also runs axe-core on the main pages in the light and dark skins. Screenshots of the main pages go to
 //! `target/browser-screenshots/`. Missing Node.js or Chromium fails the test: `.ci/run`
 //! installs Chromium (`apt-get install chromium`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use eoex_plugin_artifacts::fixtures::NOTES;
 use eoex_tests::{Backend, TestApp};
 
 fn chromium() -> PathBuf {
@@ -40,7 +43,7 @@ async fn console_works_in_a_browser() {
     );
     let chromium = chromium();
     let screenshots = target_dir(&root).join("browser-screenshots");
-    let app = TestApp::spawn(Backend::Sqlite).await;
+    let app = TestApp::spawn_with_plugins(Backend::Sqlite, &[NOTES], |_| {}).await;
     let url = app.url("");
     let output = tokio::task::spawn_blocking(move || {
         Command::new("node")

@@ -32,6 +32,10 @@ pub mod fixtures {
     /// wasm32-wasip2 program, a `wasi:cli` command rather than an `eoex:plugin`.
     pub const NOT_A_PLUGIN: &str = concat!(env!("OUT_DIR"), "/not-a-plugin.wasm");
 
+    /// Module `notes` (see `examples/notes`): a third-party module written only
+    /// against the SDK, with no UI code of its own.
+    pub const NOTES: &str = concat!(env!("OUT_DIR"), "/notes.wasm");
+
     /// The smallest valid core WebAssembly module (`\0asm`, version 1): a module, not a
     /// component.
     pub const CORE_MODULE: &[u8] = b"\0asm\x01\0\0\0";
@@ -54,6 +58,7 @@ mod tests {
             ("crm-next", fixtures::CRM_NEXT),
             ("misbehave-next", fixtures::MISBEHAVE_NEXT),
             ("not-a-plugin", fixtures::NOT_A_PLUGIN),
+            ("notes", fixtures::NOTES),
         ]
         .map(|(name, path)| {
             let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
