@@ -178,6 +178,13 @@ async fn days_are_validated_and_every_day_is_listed(backend: Backend) {
         assert_eq!(body["to"], today.to_string());
     }
     assert_eq!(daily(&app, &owner, "").await["days"], 30, "default");
+
+    let doc = app
+        .request(reqwest::Method::GET, "/openapi.json", None, None)
+        .await;
+    let operation = &doc.body["paths"]["/api/v1/dashboard/daily"]["get"];
+    assert_eq!(operation["tags"], json!(["dashboard"]), "{operation}");
+    assert_eq!(operation["parameters"][0]["name"], "days");
 }
 
 const ROWS: i64 = 100_000;
