@@ -136,6 +136,10 @@ pub struct ServeArgs {
     /// Directory of plugin components (`*.wasm`) loaded at start [default: DATA_DIR/plugins].
     #[arg(long, env = "EOEX_PLUGINS_DIR")]
     pub plugins_dir: Option<PathBuf>,
+    /// Directory of compiled plugins, reused across restarts and shareable between
+    /// hosts of the same build [default: DATA_DIR/cache].
+    #[arg(long, env = "EOEX_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
     /// Wall-clock limit of one plugin call in milliseconds [default: 5000].
     #[arg(long, env = "EOEX_PLUGIN_TIMEOUT_MS")]
     pub plugin_timeout_ms: Option<u64>,
@@ -189,6 +193,7 @@ impl ServeArgs {
             login_window_secs: self.login_window_secs.or(fallback.login_window_secs),
             shutdown_grace_secs: self.shutdown_grace_secs.or(fallback.shutdown_grace_secs),
             plugins_dir: self.plugins_dir.or(fallback.plugins_dir),
+            cache_dir: self.cache_dir.or(fallback.cache_dir),
             plugin_timeout_ms: self.plugin_timeout_ms.or(fallback.plugin_timeout_ms),
             plugin_memory_mib: self.plugin_memory_mib.or(fallback.plugin_memory_mib),
             plugin_reuse: self.plugin_reuse.or(fallback.plugin_reuse),
@@ -223,6 +228,8 @@ pub struct Config {
 #[derive(Clone, Debug)]
 pub struct PluginLimits {
     pub dir: PathBuf,
+    /// Compiled components, keyed by digest and engine.
+    pub cache_dir: PathBuf,
     pub timeout: Duration,
     pub memory_bytes: usize,
     /// Modules run with instance reuse, and how many requests one instance serves.
@@ -322,6 +329,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(args.shutdown_grace_secs.unwrap_or(30)),
             plugins: PluginLimits {
                 dir: args.plugins_dir.unwrap_or_else(|| data_dir.join("plugins")),
+                cache_dir: args.cache_dir.unwrap_or_else(|| data_dir.join("cache")),
                 timeout: Duration::from_millis(args.plugin_timeout_ms.unwrap_or(5000)),
                 memory_bytes: args.plugin_memory_mib.unwrap_or(64) << 20,
                 reuse: args.plugin_reuse.unwrap_or_default(),

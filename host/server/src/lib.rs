@@ -113,7 +113,7 @@ impl Server {
 async fn start_modules(db: &Db, config: &Config) -> anyhow::Result<Arc<ModuleHost>> {
     let limits = &config.plugins;
     let runtime = RuntimeConfig {
-        cache_dir: Some(config.data_dir.join("cache")),
+        cache_dir: Some(limits.cache_dir.clone()),
         memory_limit: limits.memory_bytes,
         call_timeout: limits.timeout,
         ..RuntimeConfig::default()
