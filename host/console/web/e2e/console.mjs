@@ -1,9 +1,14 @@
 // End-to-end tests of the console in Debian's Chromium, driven by playwright-core.
-// Run by tests/tests/browser.rs against a real server: EOEX_URL (the server),
-// CHROMIUM (the browser), SCREENSHOTS (a directory for the pages' screenshots).
+// Run by tests/tests/browser.rs against a real server that has every bundled module and
+// the third-party example module `notes` in its plugins directory: EOEX_URL (the
+// server), CHROMIUM (the browser), SCREENSHOTS (a directory for the pages' screenshots).
+// Ends with axe-core on the main pages in the light and dark skins.
 import { chromium } from "playwright-core";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const base = process.env.EOEX_URL ?? "http://127.0.0.1:8080";
 const shots = process.env.SCREENSHOTS ?? "target/browser-screenshots";
@@ -64,7 +69,7 @@ try {
     await page.getByRole("button", { name: "Sign up" }).click();
     await expectVisible(page.getByRole("heading", { name: "Dashboard" }));
     await expectVisible(page.getByText("Welcome, Grace Hopper"));
-    await shot("dashboard");
+    await shot("dashboard-new-organisation");
   });
 
   await step("a disabled module has no page", async () => {
@@ -77,7 +82,6 @@ try {
 
   await step("enable CRM", async () => {
     await enable("crm");
-    await shot("modules");
     await expectVisible(nav("Contacts"));
   });
 
@@ -204,6 +208,195 @@ try {
     await shot("tickets");
   });
 
+  await step("the dashboard counts the day's contact, order and ticket", async () => {
+    await nav("Dashboard").click();
+    await expectVisible(page.getByRole("heading", { name: "Daily activity" }));
+    for (const [figure, count] of [["new_leads", "1"], ["orders", "1"], ["tickets", "1"]]) {
+      const today = page.locator(`[data-figure="${figure}"] .stat`);
+      await expectVisible(today);
+      const shown = (await today.textContent())?.trim();
+      if (shown !== count) throw new Error(`${figure} today: ${shown}, expected ${count}`);
+    }
+    // One line per series, drawn (recharts renders paths once it has measured the box).
+    await page.locator(".chart .recharts-line path.recharts-curve").nth(2).waitFor({ state: "attached" });
+    const lastRow = page.locator("table.sr-only tbody tr").last();
+    const cells = await lastRow.locator("td").allTextContents();
+    if (cells.slice(1).join(",") !== "1,1,1") throw new Error(`today's row in the chart's table: ${cells.join(",")}`);
+    await page.waitForTimeout(300);
+    await shot("dashboard");
+  });
+
+  await step("export contacts as CSV", async () => {
+    await nav("Contacts").click();
+    await page.getByText("Import and export (CSV)").click();
+    const download = page.waitForEvent("download");
+    await page.getByRole("button", { name: "Export the list" }).click();
+    const file = await (await download).path();
+    const [header, ...rows] = readFileSync(file, "utf8").trim().split(/\r?\n/);
+    const columns = "contact_id,first_name,last_name,company,email,phone,mobile,title,department,lead_source,status,assigned_to,metadata,lifetime_value,last_order_date,created_at,updated_at";
+    if (header !== columns) throw new Error(`export header: ${header}`);
+    if (rows.length !== 1 || !rows[0].includes("ada@engines.example")) throw new Error(`export rows: ${rows.join(" | ")}`);
+    await expectVisible(page.getByText("Exported the listed contacts"));
+  });
+
+  await step("import contacts from CSV: a bad row refuses the file, unless partial", async () => {
+    const csv = "first_name,last_name,email,status\nCharles,Babbage,charles@engines.example,new\nNo,Mail,not-an-email,new\n";
+    const input = page.getByLabel(/^CSV file/);
+    await input.setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from(csv) });
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    const report = page.locator(".notice", { hasText: /imported/i });
+    await expectVisible(report.getByText("Nothing was imported: 1 row(s) are invalid."));
+    await expectVisible(report.getByText(/^Row 3, email: /));
+    await shot("contacts-import-refused");
+    await page.getByLabel(/^Import the valid rows/).check();
+    await page.getByRole("button", { name: "Import", exact: true }).click();
+    await expectVisible(report.getByText("Imported 1 contact(s); 1 row(s) refused."));
+    await expectVisible(report.getByText(/^Row 3, email: /));
+    await expectVisible(page.getByRole("cell", { name: "charles@engines.example" }));
+  });
+
+  await step("Studio: create a campaign, move its status, record metrics and see the chart", async () => {
+    await enable("studio");
+    await nav("Campaigns").click();
+    await expectVisible(page.getByText("No campaigns yet."));
+    await page.getByRole("link", { name: "New", exact: true }).click();
+    await page.getByLabel(/^Name/).fill("Spring launch");
+    await page.getByLabel(/^Type/).selectOption("email");
+    await page.getByLabel(/^Budget/).fill("5000");
+    await page.getByRole("button", { name: "Create" }).click();
+    await expectVisible(page.getByRole("heading", { name: "Spring launch" }));
+    const status = page.locator("dl.record dt", { hasText: /^Status$/ }).locator("xpath=following-sibling::dd[1]");
+    await expectVisible(status.getByText("Draft"));
+    await page.getByRole("button", { name: "Move to scheduled" }).click();
+    await expectVisible(status.getByText("Scheduled"));
+    await page.getByRole("button", { name: "Move to active" }).click();
+    await expectVisible(status.getByText("Active"));
+    await expectVisible(page.getByRole("button", { name: "Move to paused" }));
+
+    const metrics = page.locator("section", { has: page.getByRole("heading", { name: "Metrics" }) });
+    await expectVisible(metrics.getByText("No figures for this period yet."));
+    await metrics.getByRole("button", { name: "Record" }).click();
+    await expectVisible(metrics.locator(".field", { has: page.getByLabel("Value") }).locator(".field-error"));
+    const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const today = new Date().toISOString().slice(0, 10);
+    const values = [["impressions", "900", yesterday], ["impressions", "1200", today], ["clicks", "30", today], ["spend", "150", today], ["conversions", "3", today]];
+    for (const [metric, value, day] of values) {
+      await metrics.getByLabel("Metric").selectOption(metric);
+      await metrics.getByLabel("Value").fill(value);
+      await metrics.getByLabel("Day").fill(day);
+      const saved = page.waitForResponse((r) => r.request().method() === "POST" && r.url().endsWith("/metrics"));
+      await metrics.getByRole("button", { name: "Record" }).click();
+      if ((await saved).status() !== 201) throw new Error(`recording ${metric} answered ${(await saved).status()}`);
+    }
+    // A line per metric; impressions, recorded on two days, is drawn as a curve.
+    await metrics.locator(".recharts-legend-item").nth(3).waitFor();
+    await metrics.locator(".chart .recharts-line path.recharts-curve").first().waitFor({ state: "attached" });
+    const table = await metrics.locator("table.sr-only tbody tr").allTextContents();
+    if (table.length !== 2) throw new Error(`the chart's table has ${table.length} days: ${table.join(" | ")}`);
+    await expectVisible(metrics.locator("dd", { hasText: /^2100 \(2 recorded\)$/ }));
+    await expectVisible(metrics.locator("dd", { hasText: /^50\.00$/ })); // 150 spend / 3 conversions
+    await page.waitForTimeout(300);
+    await shot("campaign");
+  });
+
+  await step("Support knowledge base: write an article and find it", async () => {
+    await nav("Knowledge base").click();
+    await expectVisible(page.getByText("No knowledge base yet."));
+    await page.getByRole("link", { name: "New", exact: true }).click();
+    await page.getByLabel(/^Title/).fill("Checking gear tolerances");
+    await page.getByLabel(/^Content/).fill("Measure the backlash with a dial gauge before replacing a gear.");
+    await page.getByLabel(/^Category/).fill("maintenance");
+    await page.getByRole("button", { name: "Create" }).click();
+    await expectVisible(page.getByRole("heading", { name: "Checking gear tolerances" }));
+    await nav("Knowledge base").click();
+    await page.getByLabel("Search").fill("backlash");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/q=backlash/);
+    await expectVisible(page.getByRole("link", { name: "Checking gear tolerances" }));
+    await page.getByLabel("Search").fill("no-such-article");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expectVisible(page.getByText("Nothing matches."));
+    await page.getByLabel("Search").fill("tolerances");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expectVisible(page.getByRole("link", { name: "Checking gear tolerances" }));
+    await shot("knowledge-base");
+  });
+
+  await step("a third-party module gets list, record and form pages from its manifest", async () => {
+    if ((await nav("Notes").count()) !== 0) throw new Error("notes is in the menu before it is enabled");
+    await enable("notes");
+    await nav("Notes").click();
+    await page.waitForURL(/\/m\/notes\/notes$/);
+    await expectVisible(page.getByRole("heading", { name: "Notes" }));
+    await expectVisible(page.getByText("No notes yet."));
+    await page.getByRole("link", { name: "New", exact: true }).click();
+    // Title is required: the module refuses the note and names the field.
+    await page.getByRole("button", { name: "Create" }).click();
+    const titleError = page.locator(".field", { has: page.getByLabel(/^Title/) }).locator(".field-error");
+    await expectVisible(titleError);
+    if (!/title/i.test((await titleError.textContent()) ?? "")) throw new Error("the title's error does not name it");
+    await shot("note-field-error");
+    await page.getByLabel(/^Title/).fill("Buy brass");
+    await page.getByLabel(/^Body/).fill("Forty sheets, 2 mm.");
+    await page.getByLabel("Pinned").check();
+    await page.getByRole("button", { name: "Create" }).click();
+    await expectVisible(page.getByRole("heading", { name: "Buy brass" }));
+    await expectVisible(page.locator("dl.record dd", { hasText: "Forty sheets, 2 mm." }));
+    await page.getByRole("link", { name: "← All notes" }).click();
+    await expectVisible(page.getByRole("cell", { name: "Forty sheets, 2 mm." }));
+    await shot("notes");
+    await page.getByRole("link", { name: "Buy brass" }).click();
+    await page.getByRole("link", { name: "Edit", exact: true }).click();
+    await expectVisible(page.getByRole("heading", { name: "Edit — Notes" }));
+    await page.getByLabel(/^Title/).fill("Buy brass and tin");
+    await page.getByLabel("Pinned").uncheck();
+    await page.getByRole("button", { name: "Save" }).click();
+    await expectVisible(page.getByRole("heading", { name: "Buy brass and tin" }));
+    await expectVisible(page.locator("dl.record dd", { hasText: /^No$/ }));
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.waitForURL(/\/m\/notes\/notes$/);
+    await expectVisible(page.getByText("No notes yet."));
+  });
+
+  await step("add a user", async () => {
+    await nav("Users").click();
+    await expectVisible(page.getByRole("cell", { name: email }));
+    const form = page.locator("form", { has: page.getByRole("button", { name: "Add user" }) });
+    await form.getByLabel("Email").fill("babbage@browser.example");
+    await form.getByLabel("Password").fill("short");
+    await form.getByLabel("First name").fill("Charles");
+    await form.getByLabel("Last name").fill("Babbage");
+    await form.getByRole("button", { name: "Add user" }).click();
+    await expectVisible(form.locator(".field", { has: page.getByLabel("Password") }).locator(".field-error"));
+    await form.getByLabel("Password").fill("analytical engine 1837");
+    await form.getByLabel("Role").selectOption("admin");
+    await form.getByRole("button", { name: "Add user" }).click();
+    await expectVisible(form.getByText("babbage@browser.example can now log in."));
+    const row = page.getByRole("row", { name: /babbage@browser\.example/ });
+    await expectVisible(row.getByText("Admin"));
+    await shot("users");
+  });
+
+  await step("a module's version requirement", async () => {
+    await nav("Modules").click();
+    const crm = page.locator("section", { has: page.getByRole("heading", { name: /^Crm/ }) });
+    const requirement = crm.getByLabel("Version requirement");
+    await requirement.fill("^9");
+    await crm.getByRole("button", { name: "Save version" }).click();
+    await expectVisible(crm.locator(".field", { has: page.getByLabel("Version requirement") }).locator(".field-error"));
+    await requirement.fill("^1.0");
+    const saved = page.waitForResponse((r) => r.request().method() === "PUT" && r.url().endsWith("/tenant/modules/crm"));
+    await crm.getByRole("button", { name: "Save version" }).click();
+    if (!(await saved).ok()) throw new Error(`saving ^1.0 answered ${(await saved).status()}`);
+    await expectVisible(crm.getByText("running 1.0.0"));
+    if ((await crm.locator(".field-error").count()) !== 0) throw new Error("the field error stayed");
+    await page.reload();
+    if ((await crm.getByLabel("Version requirement").inputValue()) !== "^1.0") throw new Error("requirement not kept");
+    // No bundled module declares features: nothing to toggle.
+    await shot("modules");
+  });
+
   await step("switch to the dark skin, and it persists after reload", async () => {
     await page.goto("/");
     await expectVisible(page.getByRole("heading", { name: "Dashboard" }));
@@ -216,8 +409,10 @@ try {
     if (!(await saved).ok()) throw new Error("preferences not saved");
     await page.reload();
     await page.waitForFunction(() => document.documentElement.dataset.skin === "dark");
+    // Once the background's transition (300 ms) has run.
+    const dark = await page.waitForFunction(() => getComputedStyle(document.body).backgroundColor === "rgb(20, 23, 26)", null, { timeout: 2_000 }).catch(() => null);
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
-    if (bg !== "rgb(20, 23, 26)") throw new Error(`dark background expected, got ${bg}`);
+    if (!dark) throw new Error(`dark background expected, got ${bg}`);
     await expectVisible(page.getByRole("heading", { name: "Dashboard" }));
     await page.waitForTimeout(400);
     await shot("dashboard-dark");
@@ -236,6 +431,93 @@ try {
     await p.getByRole("heading", { name: "Dashboard" }).waitFor();
     await p.waitForFunction(() => document.documentElement.dataset.skin === "dark");
     await other.close();
+  });
+
+  await step("choose a theme and a skin in Appearance, then follow the system again", async () => {
+    await nav("Appearance").click();
+    const primary = () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--primary-color").trim());
+    const saved = () => page.waitForResponse((r) => r.request().method() === "PUT" && r.url().endsWith("/api/v1/me/preferences"));
+    let put = saved();
+    await page.getByLabel(/^Modern on Modern/).check();
+    await page.waitForFunction(() => document.documentElement.dataset.skin === "modern");
+    if (!(await put).ok()) throw new Error("theme not saved");
+    if ((await primary()) !== "#7a3d99") throw new Error(`modern theme's primary colour expected, got ${await primary()}`);
+    await page.reload();
+    await page.waitForFunction(() => document.documentElement.dataset.skin === "modern");
+    if (!(await page.getByLabel(/^Modern on Modern/).isChecked())) throw new Error("theme choice not shown after reload");
+    await page.waitForTimeout(300);
+    await shot("appearance-modern");
+    put = saved();
+    await page.getByLabel(/^Follow the system/).check();
+    await page.waitForFunction(() => document.documentElement.dataset.skin === "light");
+    if (!(await put).ok()) throw new Error("preferences not saved");
+    if ((await primary()) !== "#1a64a8") throw new Error(`light primary colour expected, got ${await primary()}`);
+  });
+
+  await step("accessibility (axe-core): no serious or critical violation on the main pages, light and dark", async () => {
+    // bypassCSP: the server's Content-Security-Policy (script-src 'self') would refuse the
+    // injected axe-core.
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 860 }, colorScheme: "light", reducedMotion: "reduce", bypassCSP: true });
+    const p = await context.newPage();
+    p.setDefaultTimeout(15_000);
+    const found = [];
+    const check = async (name, skin) => {
+      // Settled: no spinner, no pending request's placeholder.
+      await p.locator("h1").first().waitFor();
+      await p.waitForFunction(() => !document.querySelector(".spinner"));
+      await p.addScriptTag({ content: axeSource });
+      const result = await p.evaluate(() => window.axe.run(document, { resultTypes: ["violations"] }));
+      const minor = result.violations.filter((v) => v.impact !== "serious" && v.impact !== "critical");
+      if (minor.length) console.log(`     (axe, ${skin} ${name}: ${minor.map((v) => `${v.id} ${v.impact}`).join(", ")})`);
+      for (const v of result.violations.filter((v) => v.impact === "serious" || v.impact === "critical")) {
+        const where = v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join("; ");
+        found.push(`${skin} ${name}: ${v.id} (${v.impact}) ${v.help} — ${where}`);
+      }
+      await p.screenshot({ path: join(shots, `${name}${skin === "dark" ? "-dark" : ""}.png`), fullPage: true });
+    };
+    await p.goto("/login");
+    await check("login", "light");
+    await p.getByLabel("E-mail").fill(email);
+    await p.getByLabel("Password").fill(password);
+    await p.getByRole("button", { name: "Log in" }).click();
+    await p.getByRole("heading", { name: "Dashboard" }).waitFor();
+    const link = async (path, name) => {
+      await p.goto(path);
+      await p.getByRole("link", { name, exact: true }).first().click();
+    };
+    const pages = [
+      ["dashboard", () => p.goto("/")],
+      ["modules", () => p.goto("/modules")],
+      ["contacts", () => p.goto("/crm/contacts")],
+      ["contact-360", () => link("/crm/contacts?search=ada", "Ada Lovelace")],
+      ["contact-form", () => p.goto("/crm/contacts/new")],
+      ["kanban", () => p.goto("/crm/opportunities")],
+      ["products", () => p.goto("/erp/products")],
+      ["reorder", () => p.goto("/erp/reorder")],
+      ["orders", () => p.goto("/erp/orders")],
+      ["order", () => link("/erp/orders", "ORD-" + new Date().getUTCFullYear() + "-000001")],
+      ["order-form", () => p.goto("/erp/orders/new")],
+      ["campaigns", () => p.goto("/studio/campaigns")],
+      ["campaign", () => link("/studio/campaigns", "Spring launch")],
+      ["tickets", () => p.goto("/support/tickets")],
+      ["ticket", () => link("/support/tickets", "TKT-" + new Date().getUTCFullYear() + "-000001")],
+      ["knowledge-base", () => p.goto("/support/kb")],
+      ["notes", () => p.goto("/m/notes/notes")],
+      ["note-form", () => p.goto("/m/notes/notes/new")],
+      ["users", () => p.goto("/users")],
+      ["appearance", () => p.goto("/settings")],
+    ];
+    for (const skin of ["light", "dark"]) {
+      await p.goto("/");
+      await p.getByLabel("Skin", { exact: true }).selectOption({ label: skin === "light" ? "Light" : "Dark" });
+      await p.waitForFunction((s) => document.documentElement.dataset.skin === s, skin);
+      for (const [name, open] of pages) {
+        await open();
+        await check(name, skin);
+      }
+    }
+    await context.close();
+    if (found.length) throw new Error(`${found.length} serious or critical violation(s):\n${found.join("\n")}`);
   });
 
   await step("phone width", async () => {

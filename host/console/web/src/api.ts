@@ -14,6 +14,9 @@ export class ApiError extends Error {
     public code: string,
     message: string,
     public field?: string,
+    /** The whole JSON answer, for errors that carry more than `error` (e.g. CRM's
+     *  refused import: `{"error", "imported": 0, "errors": [{row, field, message}]}`). */
+    public body?: any,
   ) {
     super(message);
   }
@@ -143,8 +146,9 @@ export async function send(path: string, options: RequestOptions = {}, retried =
     let code = "http_error";
     let message = `${response.status} ${response.statusText}`;
     let field: string | undefined;
+    let payload: any;
     try {
-      const payload = await response.json();
+      payload = await response.json();
       if (payload?.error) {
         code = payload.error.code ?? code;
         message = payload.error.message ?? message;
@@ -153,7 +157,7 @@ export async function send(path: string, options: RequestOptions = {}, retried =
     } catch {
       /* not JSON */
     }
-    throw new ApiError(response.status, code, message, field);
+    throw new ApiError(response.status, code, message, field, payload);
   }
   return response;
 }

@@ -21,8 +21,8 @@ export function editableFields(entity: EntityDef): FieldDef[] {
 const MAINTAINED = new Set([
   "created_at", "updated_at", "tenant_id", "created_by", "metadata",
   "lifetime_value", "last_order_date", "needs_reorder", "order_number", "order_date", "total_amount",
-  "ticket_number", "closed_at", "first_response_at", "resolution_hours", "first_response_due_at", "resolution_due_at",
-  "sla_breached", "view_count", "converted_at",
+  "ticket_number", "closed_at", "first_response_at", "resolution_hours", "first_response_due", "resolution_due",
+  "first_response_breached", "resolution_breached", "sla_breached", "view_count", "converted_at",
 ]);
 
 export function fieldLabel(f: FieldDef): string {
@@ -272,6 +272,7 @@ export function RecordList({
     setParams(next, { replace: true });
   };
   const [term, setTerm] = useState(search ? params.get(search) ?? "" : "");
+  const filtered = [search, ...filters.map((f) => f.name)].some((key) => key && params.get(key));
   return (
     <>
       {(search || filters.length > 0 || sorts.length > 0) && (
@@ -317,7 +318,7 @@ export function RecordList({
           )}
         </form>
       )}
-      <QueryState query={list} isEmpty={(d: ListPage) => d.items.length === 0} empty={query.search || Object.keys(query).length > 3 ? "Nothing matches." : `No ${entity.label.toLowerCase() || entity.name} yet.`}>
+      <QueryState query={list} isEmpty={(d: ListPage) => d.items.length === 0} empty={filtered ? "Nothing matches." : `No ${entity.label.toLowerCase() || entity.name} yet.`}>
         {(data) => (
           <>
             <div className="table-wrap">

@@ -5,6 +5,7 @@ import { lazy, Suspense, useRef, useState } from "react";
 import { Link, useNavigate } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, asPage } from "../api";
+import type { CampaignMetrics } from "../charts";
 import { useAuth } from "../auth";
 import { GenericList, GenericNew, GenericRecord, RecordList } from "../entity";
 import { RequireModule, useCatalog, useEnabled, useEntity } from "../modules";
@@ -252,7 +253,7 @@ export function OrderNew() {
 // ---------------- Studio ----------------
 
 const CAMPAIGN_MOVES: Record<string, string[]> = {
-  draft: ["scheduled"],
+  draft: ["scheduled", "active"],
   scheduled: ["active", "draft"],
   active: ["paused", "completed"],
   paused: ["active", "completed"],
@@ -263,14 +264,17 @@ function CampaignStatus({ campaign, path }: { campaign: Row; path: string }) {
   const [error, setError] = useState<string | null>(null);
   const move = useMutation({
     mutationFn: (status: string) => api(`${path}/status`, { method: "POST", body: { status } }),
-    onSuccess: () => void client.invalidateQueries(),
+    onSuccess: () => {
+      setError(null);
+      void client.invalidateQueries();
+    },
     onError: (e) => setError((e as Error).message),
   });
   return (
     <>
       {(CAMPAIGN_MOVES[campaign.status] ?? []).map((s) => (
         <button key={s} type="button" disabled={move.isPending} onClick={() => move.mutate(s)}>
-          {humanize(s)}
+          Move to {humanize(s).toLowerCase()}
         </button>
       ))}
       {error && (
@@ -285,13 +289,13 @@ function CampaignStatus({ campaign, path }: { campaign: Row; path: string }) {
 function CampaignExtras({ campaign }: { campaign: Row }) {
   const id = campaign.campaign_id;
   const { entity: content } = useEntity("studio", "content");
-  const metrics = useQuery({ queryKey: ["metrics", id], queryFn: () => api(`/api/v1/studio/campaigns/${id}/metrics`), retry: false });
+  const metrics = useQuery({ queryKey: ["metrics", id], queryFn: () => api<CampaignMetrics>(`/api/v1/studio/campaigns/${id}/metrics`) });
   const client = useQueryClient();
   const errors = useFormErrors();
   const form = useRef<HTMLFormElement>(null);
   const [m, setM] = useState({ metric: "impressions", value: "", recorded_at: new Date().toISOString().slice(0, 10) });
   const record = useMutation({
-    mutationFn: () => api(`/api/v1/studio/campaigns/${id}/metrics`, { method: "POST", body: { metric: m.metric, value: Number(m.value), recorded_at: new Date(m.recorded_at).toISOString() } }),
+    mutationFn: () => api(`/api/v1/studio/campaigns/${id}/metrics`, { method: "POST", body: { metric: m.metric, value: m.value.trim() === "" ? null : Number(m.value), recorded_at: new Date(m.recorded_at).toISOString() } }),
     onSuccess: () => {
       errors.clear();
       setM({ ...m, value: "" });
@@ -310,16 +314,20 @@ function CampaignExtras({ campaign }: { campaign: Row }) {
           {(d) => (
             <Suspense fallback={<Loading what="Loading chart" />}>
               <MetricsChart data={d} />
-              {d && typeof d === "object" && !Array.isArray(d) && (
+              {Object.keys(d.totals).length > 0 && (
                 <dl className="record" style={{ marginTop: "0.75rem" }}>
-                  {Object.entries(d as Row)
-                    .filter(([, v]) => typeof v === "number" || v === null)
-                    .map(([k, v]) => (
-                      <div key={k} style={{ display: "contents" }}>
-                        <dt>{humanize(k)}</dt>
-                        <dd>{formatValue(v)}</dd>
-                      </div>
-                    ))}
+                  {Object.entries(d.totals).map(([metric, t]) => (
+                    <div key={metric} style={{ display: "contents" }}>
+                      <dt>{humanize(metric)}</dt>
+                      <dd>
+                        {formatValue(t.sum)} <span className="muted">({t.count} recorded)</span>
+                      </dd>
+                    </div>
+                  ))}
+                  <dt>Cost per result ({humanize(d.result_metric).toLowerCase()})</dt>
+                  <dd>{d.cost_per_result === null ? "— (needs spend and results)" : money(d.cost_per_result)}</dd>
+                  <dt>ROI</dt>
+                  <dd>{d.roi === null ? "— (needs spend and revenue)" : `${(d.roi * 100).toFixed(1)} %`}</dd>
                 </dl>
               )}
             </Suspense>
@@ -389,7 +397,7 @@ export function CampaignRecord(props: { edit?: boolean }) {
 
 function Sla({ t }: { t: Row }) {
   if (t.sla_breached === true) return <Badge value="SLA breached" tone="bad" />;
-  const due = t.resolution_due_at ?? t.first_response_due_at ?? t.sla_due_at;
+  const due = t.closed_at ? null : t.first_response_at ? t.resolution_due : (t.first_response_due ?? t.resolution_due);
   if (due) return <span className="badge ok" title={`Due ${formatValue(due)}`}>On time · due {formatValue(due)}</span>;
   return t.sla_breached === false ? <Badge value="On time" tone="ok" /> : null;
 }

@@ -4,11 +4,33 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, asPage } from "../api";
 import { displayName, useAuth } from "../auth";
 import { useLook } from "../theme";
+import type { DailyMetrics } from "../charts";
 import { SkinSwitch } from "../layout";
 import { type ModuleInfo, type TenantModule, useCatalog, useTenantModules } from "../modules";
 import { Badge, Empty, ErrorState, Field, FormError, Loading, Page, Pagination, QueryState, focusField, formatValue, humanize, useFormErrors } from "../ui";
 
 const DailyChart = lazy(() => import("../charts").then((m) => ({ default: m.DailyChart })));
+
+/** Today's and the period's figures of the daily metrics, above the chart. */
+function DailyFigures({ data }: { data: DailyMetrics }) {
+  const today = data.items[data.items.length - 1];
+  const figures: [keyof DailyMetrics["items"][number], string][] = [
+    ["orders", "Orders"],
+    ["tickets", "Tickets"],
+    ["new_leads", "New leads"],
+  ];
+  return (
+    <dl className="cards figures">
+      {figures.map(([key, label]) => (
+        <div className="card" key={key} data-figure={key}>
+          <dt className="muted">{label} today</dt>
+          <dd className="stat">{today ? String(today[key]) : "0"}</dd>
+          <dd className="muted">{data.items.reduce((sum, d) => sum + Number(d[key]), 0)} in these {data.days} days</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
 
 function AuthForm({ title, fields, submit, footer }: { title: string; fields: { name: string; label: string; type?: string; autoComplete?: string; required?: boolean }[]; submit: (values: Record<string, string>) => Promise<void>; footer: React.ReactNode }) {
   const [values, setValues] = useState<Record<string, string>>({});
@@ -97,7 +119,7 @@ export function Signup() {
 export function Dashboard() {
   const { me } = useAuth();
   const [days, setDays] = useState(30);
-  const daily = useQuery({ queryKey: ["dashboard", days], queryFn: () => api("/api/v1/dashboard/daily", { query: { days } }), retry: false });
+  const daily = useQuery({ queryKey: ["dashboard", days], queryFn: () => api<DailyMetrics>("/api/v1/dashboard/daily", { query: { days } }) });
   const tenant = useTenantModules();
   const enabled = tenant.data?.items.filter((m) => m.is_enabled) ?? [];
   return (
@@ -122,9 +144,12 @@ export function Dashboard() {
         ) : daily.isError ? (
           <ErrorState error={daily.error} retry={() => void daily.refetch()} />
         ) : (
-          <Suspense fallback={<Loading what="Loading chart" />}>
-            <DailyChart data={daily.data} />
-          </Suspense>
+          <>
+            <DailyFigures data={daily.data} />
+            <Suspense fallback={<Loading what="Loading chart" />}>
+              <DailyChart data={daily.data} />
+            </Suspense>
+          </>
         )}
       </section>
       <h2>Your modules</h2>
@@ -400,8 +425,8 @@ export function Settings() {
               <input type="radio" id={`theme-${t.theme_id}`} name="theme" checked={look.themeId === t.theme_id} onChange={() => look.choose({ skin_id: t.base_skin_id, theme_id: t.theme_id })} />
               <label htmlFor={`theme-${t.theme_id}`}>
                 {t.theme_name} <span className="muted">on {base ? humanize(base.skin_name) : "any skin"}</span>{" "}
-                {Object.values(t.color_scheme).map((c) => (
-                  <span key={c} aria-hidden="true" style={{ display: "inline-block", width: "0.9rem", height: "0.9rem", background: c, borderRadius: "50%", border: "1px solid var(--border-color)", verticalAlign: "middle", marginLeft: 2 }} />
+                {Object.entries(t.color_scheme).map(([name, c]) => (
+                  <span key={name} aria-hidden="true" style={{ display: "inline-block", width: "0.9rem", height: "0.9rem", background: c, borderRadius: "50%", border: "1px solid var(--border-color)", verticalAlign: "middle", marginLeft: 2 }} />
                 ))}
               </label>
             </div>

@@ -1,7 +1,7 @@
 import { useRef, useState } from "react";
 import { Link, useNavigate, useParams, useSearchParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { api, asPage, send } from "../api";
+import { ApiError, api, asPage, send } from "../api";
 import { useAuth } from "../auth";
 import { hasRoute, useEntity } from "../modules";
 import { DeleteButton, RecordForm, RecordList, RecordView, editableFields } from "../entity";
@@ -22,12 +22,25 @@ function useContacts() {
   return { ...e, state, fields: e.entity ? editableFields(e.entity).filter((f) => f.kind !== "json") : [] };
 }
 
+/** CRM's import report (`POST /contacts/import`): 201/200 `{imported, errors}`, or 422
+ *  with the same two beside `error` when one invalid row refused the whole file. */
+interface RowError {
+  row: number;
+  /** Null when the row itself is wrong (its number of cells). */
+  field: string | null;
+  message: string;
+}
+interface ImportReport {
+  imported: number;
+  errors: RowError[];
+}
+
 function ImportExport() {
   const [params] = useSearchParams();
   const client = useQueryClient();
   const file = useRef<HTMLInputElement>(null);
   const [partial, setPartial] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string; rows?: any[] } | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string; rows?: RowError[] } | null>(null);
   const [busy, setBusy] = useState(false);
   const { canWrite } = useAuth();
   const doImport = async () => {
@@ -39,12 +52,17 @@ function ImportExport() {
     setBusy(true);
     setResult(null);
     try {
-      const answer = await api("/api/v1/crm/contacts/import", { method: "POST", query: { partial: partial || undefined }, raw: { body: await f.text(), contentType: "text/csv" } });
-      const errors = answer?.errors ?? [];
-      setResult({ ok: errors.length === 0, text: `Imported ${answer?.imported ?? answer?.created ?? 0} contact(s)${errors.length ? `; ${errors.length} row(s) refused` : ""}.`, rows: errors });
-      void client.invalidateQueries();
-    } catch (e: any) {
-      setResult({ ok: false, text: e.message, rows: e.details });
+      const report = await api<ImportReport>("/api/v1/crm/contacts/import", { method: "POST", query: { partial: partial || undefined }, raw: { body: await f.text(), contentType: "text/csv" } });
+      const refused = new Set(report.errors.map((e) => e.row)).size;
+      setResult({ ok: refused === 0, text: `Imported ${report.imported} contact(s)${refused ? `; ${refused} row(s) refused` : ""}.`, rows: report.errors });
+      if (report.imported > 0) void client.invalidateQueries();
+    } catch (e) {
+      const rows: RowError[] | undefined = e instanceof ApiError && Array.isArray(e.body?.errors) ? e.body.errors : undefined;
+      const refused = new Set(rows?.map((r) => r.row)).size;
+      const text = rows?.length
+        ? `Nothing was imported: ${refused} row(s) are invalid. Correct them, or tick "Import the valid rows" to import the others.`
+        : `The file was not imported: ${(e as Error).message}`;
+      setResult({ ok: false, text, rows });
     } finally {
       setBusy(false);
     }
@@ -59,7 +77,8 @@ function ImportExport() {
       a.href = url;
       a.download = "contacts.csv";
       a.click();
-      URL.revokeObjectURL(url);
+      // Revoked once the browser has taken the download.
+      window.setTimeout(() => URL.revokeObjectURL(url), 10_000);
       setResult({ ok: true, text: "Exported the listed contacts to contacts.csv." });
     } catch (e: any) {
       setResult({ ok: false, text: e.message });
@@ -96,12 +115,13 @@ function ImportExport() {
           {result.text}
           {Array.isArray(result.rows) && result.rows.length > 0 && (
             <ul>
-              {result.rows.slice(0, 50).map((r: any, i: number) => (
+              {result.rows.slice(0, 50).map((r, i) => (
                 <li key={i}>
-                  Row {r.row ?? r.line ?? "?"}: {r.field ? `${r.field}: ` : ""}
-                  {r.message ?? JSON.stringify(r)}
+                  Row {r.row}
+                  {r.field ? `, ${r.field}` : ""}: {r.message}
                 </li>
               ))}
+              {result.rows.length > 50 && <li>… and {result.rows.length - 50} more.</li>}
             </ul>
           )}
         </div>
