@@ -27,29 +27,33 @@ export function TimeChart({ rows, dateKey, series, title }: { rows: Row[]; dateK
         </ResponsiveContainer>
       </div>
       <figcaption className="sr-only">{title}</figcaption>
-      <table className="sr-only">
-        <caption>{title}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            {series.map((s) => (
-              <th key={s.key} scope="col">
-                {s.label}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((r) => (
-            <tr key={String(r[dateKey])}>
-              <td>{r[dateKey]}</td>
+      {/* In a clipped box: a table ignores the height of .sr-only, and would leave the
+          page as tall as its rows. */}
+      <div className="sr-only">
+        <table>
+          <caption>{title}</caption>
+          <thead>
+            <tr>
+              <th scope="col">Day</th>
               {series.map((s) => (
-                <td key={s.key}>{r[s.key] ?? 0}</td>
+                <th key={s.key} scope="col">
+                  {s.label}
+                </th>
               ))}
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={String(r[dateKey])}>
+                <td>{r[dateKey]}</td>
+                {series.map((s) => (
+                  <td key={s.key}>{r[s.key] ?? 0}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </figure>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useState, type ReactNode } from "react";
 import { NavLink, useLocation } from "react-router-dom";
 import { displayName, useAuth } from "./auth";
 import { useLook } from "./theme";
-import { BUILT_IN, listedEntities, useCatalog, useEnabled } from "./modules";
+import { BUILT_IN, listedEntities, moduleTitle, useCatalog, useEnabled } from "./modules";
 import { humanize } from "./ui";
 
 /** Entities of the built-in modules that have pages of their own. */
@@ -18,7 +18,6 @@ const BUILT_IN_NAV: Record<string, [string, string, string?][]> = {
   studio: [["Campaigns", "/studio/campaigns"]],
   support: [["Tickets", "/support/tickets"], ["Knowledge base", "/support/kb"]],
 };
-const TITLES: Record<string, string> = { crm: "CRM", erp: "ERP", studio: "Studio", support: "Support" };
 
 export function SkinSwitch() {
   const look = useLook();
@@ -96,7 +95,7 @@ export function Shell({ children }: { children: ReactNode }) {
             return (
               <div key={m.module_name}>
                 <div className="group" id={`nav-${m.module_name}`}>
-                  {TITLES[m.module_name] ?? humanize(m.module_name)}
+                  {moduleTitle(m.module_name)}
                 </div>
                 <ul aria-labelledby={`nav-${m.module_name}`}>
                   {links.map(([label, to]) => (

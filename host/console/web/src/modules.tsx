@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 import { useQuery } from "@tanstack/react-query";
 import { api } from "./api";
 import { useAuth } from "./auth";
-import { Loading, ErrorState, Page, Empty } from "./ui";
+import { Loading, ErrorState, Page, Empty, humanize } from "./ui";
 import { Link } from "react-router-dom";
 
 export type FieldKind = "text" | "integer" | "decimal" | "boolean" | "date" | "timestamp" | "uuid" | "json";
@@ -51,6 +51,13 @@ export interface TenantModule {
 
 /** Modules with pages of their own in the console; others get generic pages. */
 export const BUILT_IN = ["crm", "erp", "studio", "support"];
+
+const TITLES: Record<string, string> = { crm: "CRM", erp: "ERP", studio: "Studio", support: "Support" };
+
+/** How a module is named to people: "CRM", or a third party's name humanized. */
+export function moduleTitle(name: string): string {
+  return TITLES[name] ?? humanize(name);
+}
 
 export function useCatalog() {
   const { loggedIn } = useAuth();

@@ -6,7 +6,7 @@ import { displayName, useAuth } from "../auth";
 import { useLook } from "../theme";
 import type { DailyMetrics } from "../charts";
 import { SkinSwitch } from "../layout";
-import { type ModuleInfo, type TenantModule, useCatalog, useTenantModules } from "../modules";
+import { type ModuleInfo, type TenantModule, moduleTitle, useCatalog, useTenantModules } from "../modules";
 import { Badge, Empty, ErrorState, Field, FormError, Loading, Page, Pagination, QueryState, focusField, formatValue, humanize, useFormErrors } from "../ui";
 
 const DailyChart = lazy(() => import("../charts").then((m) => ({ default: m.DailyChart })));
@@ -158,7 +158,7 @@ export function Dashboard() {
           <div className="cards">
             {enabled.map((m) => (
               <div className="card" key={m.module_name}>
-                <strong>{humanize(m.module_name)}</strong> <span className="muted">{m.active_version}</span>
+                <strong>{moduleTitle(m.module_name)}</strong> <span className="muted">{m.active_version}</span>
               </div>
             ))}
           </div>
@@ -197,7 +197,7 @@ function ModuleCard({ info, state }: { info: ModuleInfo; state?: TenantModule })
     <section className="card" aria-labelledby={`mod-${info.module_name}`}>
       <div className="page-head">
         <h2 id={`mod-${info.module_name}`} style={{ margin: 0 }}>
-          {humanize(info.module_name)} <Badge value={enabled ? "enabled" : "disabled"} tone={enabled ? "ok" : "plain"} />
+          {moduleTitle(info.module_name)} <Badge value={enabled ? "enabled" : "disabled"} tone={enabled ? "ok" : "plain"} />
         </h2>
         <button type="button" className={enabled ? "" : "primary"} disabled={!isAdmin || configure.isPending} onClick={() => configure.mutate({ enabled: !enabled })} aria-label={`${enabled ? "Disable" : "Enable"} ${info.module_name}`}>
           {enabled ? "Disable" : "Enable"}

@@ -394,7 +394,7 @@ export function Opportunities() {
               const cards = items.filter((o: any) => o.stage === stage);
               const s = summary(stage);
               return (
-                <section
+                <div
                   key={stage}
                   role="listitem"
                   aria-labelledby={`stage-${stage}`}
@@ -442,7 +442,7 @@ export function Opportunities() {
                       )}
                     </article>
                   ))}
-                </section>
+                </div>
               );
             })}
           </div>
