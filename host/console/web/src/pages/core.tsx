@@ -104,7 +104,7 @@ export function Signup() {
         { name: "first_name", label: "First name", autoComplete: "given-name", required: false },
         { name: "last_name", label: "Last name", autoComplete: "family-name", required: false },
         { name: "email", label: "E-mail", type: "email", autoComplete: "username" },
-        { name: "password", label: "Password (at least 12 characters)", type: "password", autoComplete: "new-password" },
+        { name: "password", label: "Password (at least 10 characters)", type: "password", autoComplete: "new-password" },
       ]}
       submit={(v) => signup(Object.fromEntries(Object.entries(v).filter(([, x]) => x !== "")))}
       footer={
