@@ -32,6 +32,7 @@
 
 mod error;
 mod http;
+pub mod input;
 pub mod list;
 mod manifest;
 mod router;

@@ -4,6 +4,8 @@ use eoex_sdk::Error;
 use eoex_sdk::validate::{is_date, is_uuid};
 use serde_json::{Map, Value};
 
+pub use eoex_sdk::input::text;
+
 /// The largest amount a price or total may have (the design's DECIMAL(10,2)).
 const MAX_MONEY: f64 = 99_999_999.99;
 
@@ -25,37 +27,11 @@ pub fn checked(
     required: &[&str],
     check: impl Fn(&str, Value) -> Result<Value, Error>,
 ) -> Result<Map<String, Value>, Error> {
-    if let Some(missing) = required.iter().find(|f| !input.contains_key(**f)) {
-        return Err(invalid(missing, format!("{missing} is required")));
-    }
+    eoex_sdk::input::require(&input, required)?;
     input
         .into_iter()
         .map(|(name, value)| Ok((name.clone(), check(&name, value)?)))
         .collect()
-}
-
-/// Trimmed text of at most `max` characters; empty optional text becomes null.
-pub fn text(name: &str, value: Value, max: usize, required: bool) -> Result<Value, Error> {
-    let text = match value {
-        Value::Null if required => return Err(invalid(name, format!("{name} is required"))),
-        Value::Null => return Ok(Value::Null),
-        Value::String(text) => text.trim().to_owned(),
-        _ => return Err(invalid(name, format!("{name} must be text"))),
-    };
-    if text.is_empty() {
-        return if required {
-            Err(invalid(name, format!("{name} must not be empty")))
-        } else {
-            Ok(Value::Null)
-        };
-    }
-    if text.chars().count() > max {
-        return Err(invalid(
-            name,
-            format!("{name} must be at most {max} characters"),
-        ));
-    }
-    Ok(Value::String(text))
 }
 
 /// An amount of money: a number from 0 with at most two decimals.

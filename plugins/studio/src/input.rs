@@ -5,6 +5,8 @@ use eoex_sdk::validate::{is_date, is_uuid};
 use eoex_sdk::{Error, Request};
 use serde_json::{Map, Value};
 
+pub use eoex_sdk::input::{require, text};
+
 /// The largest budget (the design's DECIMAL(15,2)).
 const MAX_MONEY: f64 = 9_999_999_999_999.99;
 
@@ -14,43 +16,6 @@ pub fn object(request: &Request) -> Result<Map<String, Value>, Error> {
         Value::Object(map) => Ok(map),
         _ => Err(Error::bad_request("the body must be a JSON object")),
     }
-}
-
-/// 422 naming the first of `required` that `input` lacks.
-pub fn require(input: &Map<String, Value>, required: &[&str]) -> Result<(), Error> {
-    match required.iter().find(|f| !input.contains_key(**f)) {
-        Some(missing) => Err(Error::validation(
-            *missing,
-            format!("{missing} is required"),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Trimmed text of at most `max` characters; empty optional text becomes null.
-pub fn text(name: &str, value: Value, max: usize, required: bool) -> Result<Value, Error> {
-    let text = match value {
-        Value::Null if required => {
-            return Err(Error::validation(name, format!("{name} is required")));
-        }
-        Value::Null => return Ok(Value::Null),
-        Value::String(text) => text.trim().to_owned(),
-        _ => return Err(Error::validation(name, format!("{name} must be text"))),
-    };
-    if text.is_empty() {
-        return if required {
-            Err(Error::validation(name, format!("{name} must not be empty")))
-        } else {
-            Ok(Value::Null)
-        };
-    }
-    if text.chars().count() > max {
-        return Err(Error::validation(
-            name,
-            format!("{name} must be at most {max} characters"),
-        ));
-    }
-    Ok(Value::String(text))
 }
 
 /// One of `choices`.

@@ -5,47 +5,14 @@ use eoex_sdk::prelude::*;
 use eoex_sdk::validate::is_uuid;
 use serde_json::{Map, Value};
 
+pub use eoex_sdk::input::{require, text};
+
 /// The body as a JSON object (400 when it is not JSON, 422 when not an object).
 pub fn object(request: &Request) -> Result<Map<String, Value>, Error> {
     match request.json::<Value>()? {
         Value::Object(map) => Ok(map),
         _ => Err(Error::validation(".", "the body must be a JSON object")),
     }
-}
-
-/// 422 naming the first of `required` that `input` lacks.
-pub fn require(input: &Map<String, Value>, required: &[&str]) -> Result<(), Error> {
-    match required.iter().find(|f| !input.contains_key(**f)) {
-        Some(missing) => Err(Error::validation(
-            *missing,
-            format!("{missing} is required"),
-        )),
-        None => Ok(()),
-    }
-}
-
-/// Trimmed text of 1 to `max` characters; for optional fields null (or blank) is null.
-pub fn text(name: &str, value: Value, max: usize, required: bool) -> Result<Value, Error> {
-    let text = match value {
-        Value::Null if !required => return Ok(Value::Null),
-        Value::String(text) => text.trim().to_owned(),
-        Value::Null => return Err(Error::validation(name, format!("{name} is required"))),
-        _ => return Err(Error::validation(name, format!("{name} must be text"))),
-    };
-    if text.is_empty() {
-        return if required {
-            Err(Error::validation(name, format!("{name} must not be empty")))
-        } else {
-            Ok(Value::Null)
-        };
-    }
-    if text.chars().count() > max {
-        return Err(Error::validation(
-            name,
-            format!("{name} must be at most {max} characters"),
-        ));
-    }
-    Ok(Value::String(text))
 }
 
 /// One of `choices`.
