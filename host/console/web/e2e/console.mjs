@@ -438,7 +438,9 @@ try {
     const primary = () => page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue("--primary-color").trim());
     const saved = () => page.waitForResponse((r) => r.request().method() === "PUT" && r.url().endsWith("/api/v1/me/preferences"));
     let put = saved();
-    await page.getByLabel(/^Modern on Modern/).check();
+    // Clicked, not check()ed: the radios follow the saved preferences, which update
+    // after the PUT, so the state does not change within the click itself.
+    await page.getByLabel(/^Modern on Modern/).click();
     await page.waitForFunction(() => document.documentElement.dataset.skin === "modern");
     if (!(await put).ok()) throw new Error("theme not saved");
     if ((await primary()) !== "#7a3d99") throw new Error(`modern theme's primary colour expected, got ${await primary()}`);
@@ -449,9 +451,10 @@ try {
     await page.waitForTimeout(300);
     await shot("appearance-modern");
     put = saved();
-    await page.getByLabel(/^Follow the system/).check();
+    await page.getByLabel(/^Follow the system/).click();
     await page.waitForFunction(() => document.documentElement.dataset.skin === "light");
     if (!(await put).ok()) throw new Error("preferences not saved");
+    await page.getByLabel(/^Follow the system/).and(page.locator(":checked")).waitFor();
     if ((await primary()) !== "#1a64a8") throw new Error(`light primary colour expected, got ${await primary()}`);
   });
 
