@@ -125,14 +125,7 @@ pub fn edit(request: &Request) -> Result<Response, Error> {
 
 /// `POST /campaigns/{campaign_id}/status` `{"status": "active"}`.
 pub fn move_status(request: &Request) -> Result<Response, Error> {
-    let input = input::object(request)?;
-    input::require(&input, &["status"])?;
-    if let Some(other) = input.keys().find(|k| *k != "status") {
-        return Err(Error::validation(
-            other.as_str(),
-            "only status is changed here; use PATCH for other fields",
-        ));
-    }
+    let input = input::status_only(request)?;
     change(request.param("campaign_id"), checked(input)?)
 }
 

@@ -66,6 +66,19 @@ pub fn money(name: &str, value: Value) -> Result<Value, Error> {
     Ok(value)
 }
 
+/// The body of a status route: `{"status": …}` and nothing else.
+pub fn status_only(request: &Request) -> Result<Map<String, Value>, Error> {
+    let input = object(request)?;
+    require(&input, &["status"])?;
+    if let Some(other) = input.keys().find(|k| *k != "status") {
+        return Err(Error::validation(
+            other.as_str(),
+            "only status is changed here; use PATCH for other fields",
+        ));
+    }
+    Ok(input)
+}
+
 /// A JSON object, or null.
 pub fn json_object(name: &str, value: Value) -> Result<Value, Error> {
     match value {
